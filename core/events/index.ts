@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { AuditPerformed, ExperimentCreated, ExperimentFinished } from './experiment.ts';
+import { ScaffoldAccepted, ScaffoldProposed, ScaffoldRejected } from './scaffold.ts';
+import { RewardRecorded, RunFinished, RunStarted, RunStepRecorded } from './run.ts';
+import {
+  FeedbackDecided,
+  TrainingCompleted,
+  TrainingFailed,
+  TrainingProgressed,
+  TrainingSubmitted,
+  WeightsAccepted,
+  WeightsCheckpointed,
+  WeightsRejected,
+  WeightsServed,
+} from './learning.ts';
+
+export * from './common.ts';
+export * from './experiment.ts';
+export * from './scaffold.ts';
+export * from './run.ts';
+export * from './learning.ts';
+
+/** Every fact sia records. Past tense, noun first. Parse at IO edges only. */
+export const SiaEvent = z.discriminatedUnion('type', [
+  ExperimentCreated,
+  ExperimentFinished,
+  AuditPerformed,
+  ScaffoldProposed,
+  ScaffoldAccepted,
+  ScaffoldRejected,
+  RunStarted,
+  RunStepRecorded,
+  RewardRecorded,
+  RunFinished,
+  FeedbackDecided,
+  TrainingSubmitted,
+  TrainingProgressed,
+  TrainingCompleted,
+  TrainingFailed,
+  WeightsCheckpointed,
+  WeightsAccepted,
+  WeightsRejected,
+  WeightsServed,
+]);
+export type SiaEvent = z.infer<typeof SiaEvent>;
+export type EventType = SiaEvent['type'];
+export type EventOf<T extends EventType> = Extract<SiaEvent, { type: T }>;
+export type EventData<T extends EventType> = EventOf<T>['data'];
+
+/** Current schema version of each event type. Raise it with an upcaster for the old version, never rewrite. */
+export const SCHEMA_VERSIONS: Record<EventType, number> = {
+  'experiment.created': 1,
+  'experiment.finished': 1,
+  'audit.performed': 1,
+  'scaffold.proposed': 1,
+  'scaffold.accepted': 1,
+  'scaffold.rejected': 1,
+  'run.started': 1,
+  'run.step_recorded': 1,
+  'reward.recorded': 1,
+  'run.finished': 2,
+  'feedback.decided': 1,
+  'training.submitted': 1,
+  'training.progressed': 1,
+  'training.completed': 1,
+  'training.failed': 1,
+  'weights.checkpointed': 1,
+  'weights.accepted': 1,
+  'weights.rejected': 1,
+  'weights.served': 1,
+};
+
+/** Metadata every stored event carries besides its type and data. */
+export interface EventEnvelope {
+  position: number;
+  id: string;
+  streamId: string;
+  streamVersion: number;
+  schemaVersion: number;
+  recordedAt: string;
+  metadata: Record<string, unknown> | null;
+}
+
+export type StoredEvent<E extends SiaEvent = SiaEvent> = E & EventEnvelope;

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { GateComparison, Sha256, Usage } from './common.ts';
+
+export const RewardStatistics = z.object({
+  n: z.number().int().nonnegative(),
+  mean: z.number(),
+  std: z.number(),
+  successRate: z.number(),
+  /** Share of items whose reward is neither 0 nor 1 (dense vs binary outcome). */
+  density: z.number(),
+  /** Share of groups with at least two distinct rewards (pairs exist for DPO, variance for GRPO). */
+  pairwiseAvailability: z.number(),
+});
+export type RewardStatistics = z.infer<typeof RewardStatistics>;
+
+export const FeedbackDecided = z.object({
+  type: z.literal('feedback.decided'),
+  data: z.object({
+    experimentId: z.string(),
+    iteration: z.number().int().nonnegative(),
+    /** The node the decision starts from. */
+    nodeId: z.string(),
+    kind: z.enum(['harness', 'weights', 'stop']),
+    rationale: z.string(),
+    algorithm: z.string().nullable(),
+    /** The selector's advice from reward statistics, shown to LLM agents and followed by the offline one. */
+    advice: z.object({ algorithm: z.string(), reason: z.string() }).nullable(),
+    rewardStatistics: RewardStatistics,
+    agent: z.string(),
+    promptHash: Sha256.nullable(),
+    usage: Usage,
+    /** Attempts the agent needed to produce a valid decision (malformed answers are retried). */
+    attempts: z.number().int().positive().default(1),
+  }),
+});
+
+export const TrainingSubmitted = z.object({
+  type: z.literal('training.submitted'),
+  data: z.object({
+    experimentId: z.string(),
+    jobId: z.string(),
+    trainer: z.string(),
+    algorithm: z.string(),
+    nodeId: z.string(),
+    /** The sia.train-job/v1 spec (see gpu/). */
+    job: z.record(z.string(), z.unknown()),
+    batchSha256: Sha256,
+    /** Remote handle (Modal function call id, pid) so a restarted sia resumes polling. */
+    handle: z.string().nullable(),
+  }),
+});
+
+export const TrainingProgressed = z.object({
+  type: z.literal('training.progressed'),
+  data: z.object({
+    jobId: z.string(),
+    step: z.number().int().nonnegative(),
+    totalSteps: z.number().int().nonnegative().nullable(),
+    metrics: z.record(z.string(), z.number()),
+  }),
+});
+
+export const TrainingCompleted = z.object({
+  type: z.literal('training.completed'),
+  data: z.object({ jobId: z.string(), adapterId: z.string(), metrics: z.record(z.string(), z.number()) }),
+});
+
+export const TrainingFailed = z.object({
+  type: z.literal('training.failed'),
+  data: z.object({ jobId: z.string(), error: z.string() }),
+});
+
+/** A LoRA adapter on disk in the PEFT layout, with sha256 of each file (manifest.json included). */
+export const WeightsCheckpointed = z.object({
+  type: z.literal('weights.checkpointed'),
+  data: z.object({
+    experimentId: z.string(),
+    adapterId: z.string(),
+    parentAdapterId: z.string().nullable(),
+    nodeId: z.string(),
+    parentNodeId: z.string(),
+    scaffoldId: Sha256,
+    baseModel: z.string(),
+    algorithm: z.string(),
+    hyperparams: z.record(z.string(), z.unknown()),
+    files: z.record(z.string(), Sha256),
+    uri: z.string(),
+    jobId: z.string().nullable(),
+  }),
+});
+
+const Verdict = z.object({
+  experimentId: z.string(),
+  nodeId: z.string(),
+  adapterId: z.string(),
+  comparison: GateComparison.nullable(),
+});
+export const WeightsAccepted = z.object({ type: z.literal('weights.accepted'), data: Verdict });
+export const WeightsRejected = z.object({ type: z.literal('weights.rejected'), data: Verdict });
+
+/** The policy now serves this adapter (null = base weights); a rollback is one more of these. */
+export const WeightsServed = z.object({
+  type: z.literal('weights.served'),
+  data: z.object({ experimentId: z.string(), adapterId: z.string().nullable(), servedName: z.string(), endpoint: z.string() }),
+});
+
+export { Usage };

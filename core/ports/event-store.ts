@@ -1,0 +1,47 @@
+import type { EventType, SiaEvent, StoredEvent } from '../events/index.ts';
+
+/** An event to append: the id is the idempotency key (appending the same id twice stores it once). */
+export type NewEvent<E extends SiaEvent = SiaEvent> = E & { id: string; metadata?: Record<string, unknown> };
+
+/** `no_stream`: the stream must not exist yet; `any`: no check; a number: the stream's current version. */
+export type ExpectedVersion = number | 'any' | 'no_stream';
+
+export interface AppendResult {
+  /** Positions of the given events, in order (an idempotent repeat reports the stored position). */
+  positions: number[];
+  streamVersion: number;
+  /** How many were new. */
+  appended: number;
+}
+
+export interface ReadOptions {
+  /** Only events with position > after. */
+  after?: number;
+  /** Only events with position <= upTo (time travel). */
+  upTo?: number;
+  limit?: number;
+  streamId?: string;
+  types?: EventType[];
+}
+
+export type VerifyResult = { ok: true; checked: number; head: string | null } | { ok: false; checked: number; position: number; reason: string };
+
+/**
+ * The log every part of sia writes to and reads from. Synchronous: SQLite through better-sqlite3 is,
+ * and the in-memory fake follows the same contract (tests/contracts/event-store.case.ts).
+ */
+export interface EventStore {
+  readonly kind: string;
+  append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): AppendResult;
+  read(options?: ReadOptions): StoredEvent[];
+  /** Iterates lazily over the log; use for full scans. */
+  iterate(options?: ReadOptions): IterableIterator<StoredEvent>;
+  streamVersion(streamId: string): number;
+  /** Position of the last event (0 when empty). */
+  head(): number;
+  putBlob(content: string | Uint8Array): string;
+  getBlob(sha256: string): Uint8Array | null;
+  getBlobText(sha256: string): string | null;
+  verify(): VerifyResult;
+  close(): void;
+}

@@ -1,0 +1,60 @@
+import type { ExampleView, ScaffoldFiles } from './task.ts';
+
+/**
+ * What a scaffold's `solve(example, ctx)` receives as ctx inside the sandbox. The scaffold reaches the
+ * policy only through `ctx.llm.chat`, which speaks OpenAI-compatible HTTP to the gateway on loopback.
+ *
+ * @example
+ * export async function solve(example, ctx) {
+ *   const answer = await ctx.llm.chat({ messages: [{ role: 'user', content: example.input.question }], guidedChoice: ['A', 'B'] });
+ *   return answer.content;
+ * }
+ */
+export interface ScaffoldContext {
+  llm: {
+    chat(request: {
+      messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+      guidedChoice?: string[];
+      temperature?: number;
+      maxTokens?: number;
+    }): Promise<{ content: string; logprobs: number[] }>;
+  };
+  log(message: string): void;
+  /** The only directory the scaffold may write to. */
+  scratchDir: string;
+  seed: number;
+}
+
+export interface SandboxLimits {
+  /** Wall time for one example's solve(). */
+  timeMsPerExample: number;
+  /** Heap limit of the child process. */
+  memoryMb: number;
+  /** stdout+stderr bytes before the child is killed for flooding. */
+  maxOutputBytes: number;
+}
+
+export interface SandboxRunInput {
+  runId: string;
+  scaffold: ScaffoldFiles;
+  examples: ExampleView[];
+  /** Base URL of the OpenAI-compatible gateway, e.g. http://127.0.0.1:PORT/v1 */
+  gatewayUrl: string;
+  limits: SandboxLimits;
+  seed: number;
+}
+
+export type SandboxErrorKind = 'throw' | 'timeout' | 'memory' | 'output' | 'escape' | 'exit';
+
+export interface SandboxResult {
+  exampleId: string;
+  /** What solve() returned (JSON-serialisable), or null on error. */
+  output: unknown;
+  error: { kind: SandboxErrorKind; message: string } | null;
+  logs: string[];
+  wallMs: number;
+}
+
+export interface Sandbox {
+  run(input: SandboxRunInput, onResult?: (result: SandboxResult) => void): Promise<SandboxResult[]>;
+}
