@@ -7,8 +7,15 @@ export interface AgentUsage {
   costUsd: number | null;
 }
 
+/** The versioned prompt (or offline rule set) an agent works from, so the loop can store it as a blob under its hash. */
+export interface AgentPrompt {
+  hash: string;
+  text: string;
+}
+
 export interface MetaAgent {
   readonly id: string;
+  readonly prompt?: AgentPrompt;
   writeScaffold(input: { task: { id: string; description: string }; reference: ScaffoldFiles }): Promise<{
     scaffold: ScaffoldFiles;
     rationale: string;
@@ -59,5 +66,6 @@ export type Decision =
 
 export interface FeedbackAgent {
   readonly id: string;
+  readonly prompt?: AgentPrompt;
   decide(context: FeedbackContext): Promise<{ decision: Decision; promptHash: string | null; usage: AgentUsage; attempts: number }>;
 }

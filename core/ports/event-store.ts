@@ -43,5 +43,8 @@ export interface EventStore {
   getBlob(sha256: string): Uint8Array | null;
   getBlobText(sha256: string): string | null;
   verify(): VerifyResult;
+  /** Projection checkpoints: folded state as of a position (see core/store/projections.ts). */
+  loadCheckpoint(name: string): { position: number; state: string } | null;
+  saveCheckpoint(name: string, position: number, state: string): void;
   close(): void;
 }

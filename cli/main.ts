@@ -1,0 +1,29 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { commands } from './commands.ts';
+import { reportError } from './output.ts';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('sia')
+  .usage('sia — self-improving agents with an event-sourced memory\n\nUsage: $0 <command> [options]')
+  .option('db', { type: 'string', default: './sia.db', describe: 'SQLite event log file', global: true })
+  .option('json', { type: 'boolean', default: false, describe: 'print machine-readable JSON', global: true })
+  .command(commands)
+  .demandCommand(1, 'name a command (see --help)')
+  .strict()
+  .recommendCommands()
+  .fail((message, error, instance) => {
+    if (error) reportError(error);
+    else {
+      console.error(`${instance.help()}\n\n${message}`);
+      process.exitCode = 2;
+    }
+  })
+  .help()
+  .wrap(Math.min(110, process.stdout.columns ?? 110));
+
+try {
+  await cli.parseAsync();
+} catch (error) {
+  reportError(error);
+}

@@ -1,0 +1,20 @@
+import { isSiaError } from '../core/errors.ts';
+
+/** Exit codes: 1 a failure, 2 bad usage/input, 3 the log was tampered with, 4 audit findings. */
+export const EXIT = { failure: 1, usage: 2, tampered: 3, findings: 4 } as const;
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Renders any error as one clear line (plus a hint), sets the exit code; never prints a secret-bearing config. */
+export function reportError(error: unknown): void {
+  if (isSiaError(error)) {
+    console.error(`sia: ${error.name}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
+    process.exitCode = error.fault === 'input' || error.fault === 'user' ? EXIT.usage : EXIT.failure;
+    return;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`sia: unexpected error: ${message}`);
+  process.exitCode = EXIT.failure;
+}

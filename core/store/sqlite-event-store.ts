@@ -1,0 +1,154 @@
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { fileURLToPath } from 'node:url';
+import { IntegrityError } from '../errors.ts';
+import { sha256Hex } from '../hashing.ts';
+import type { StoredEvent } from '../events/index.ts';
+import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
+import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
+import { readQuery } from './read-query.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+const ROW_COLUMNS =
+  'position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type, schema_version AS schemaVersion, data, metadata, recorded_at AS recordedAt, hash';
+
+export interface SqliteEventStoreOptions {
+  /** Injected clock for recordedAt (tests and replays pass their own). */
+  now?: () => Date;
+  readonly?: boolean;
+}
+
+/**
+ * The event log in one SQLite file. Appends run in BEGIN IMMEDIATE transactions, so several processes can
+ * append to one file: each sees the true head, the hash chain stays linear and nothing is lost or doubled.
+ */
+export function openSqliteEventStore(file: string, options: SqliteEventStoreOptions = {}): EventStore & { database: Database.Database } {
+  const database = new Database(file, { readonly: options.readonly ?? false });
+  database.pragma('busy_timeout = 10000');
+  if (!options.readonly) {
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    applyMigrations(database);
+  }
+  const now = options.now ?? (() => new Date());
+
+  const statements = {
+    head: database.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'),
+
+    streamVersion: database.prepare('SELECT version FROM streams WHERE stream_id = ?').pluck(),
+    insert: database.prepare(
+      'INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    upsertStream: database.prepare(
+      'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version',
+    ),
+    putBlob: database.prepare('INSERT OR IGNORE INTO blobs (sha256, size, content) VALUES (?, ?, ?)'),
+    getBlob: database.prepare('SELECT content FROM blobs WHERE sha256 = ?').pluck(),
+    allRows: database.prepare(`SELECT ${RAW_COLUMNS} FROM events ORDER BY position`).raw(true),
+    allBlobs: database.prepare('SELECT sha256, content FROM blobs'),
+    loadCheckpoint: database.prepare('SELECT position, state FROM checkpoints WHERE projection = ?'),
+    saveCheckpoint: database.prepare(
+      'INSERT INTO checkpoints (projection, position, state) VALUES (?, ?, ?) ON CONFLICT(projection) DO UPDATE SET position = excluded.position, state = excluded.state',
+    ),
+  };
+
+  // Idempotency lookups, one query per batch (statements cached by batch size).
+  const lookups = new Map<number, Database.Statement>();
+  function storedPositions(ids: unknown[]): Map<unknown, number> {
+    const valid = ids.filter((id): id is string => typeof id === 'string');
+    const found = new Map<unknown, number>();
+    for (let start = 0; start < valid.length; start += 500) {
+      const chunk = valid.slice(start, start + 500);
+      let lookup = lookups.get(chunk.length);
+      if (!lookup) {
+        lookup = database.prepare(`SELECT event_id, position FROM events WHERE event_id IN (${chunk.map(() => '?').join(',')})`).raw(true);
+        lookups.set(chunk.length, lookup);
+      }
+      for (const [id, position] of lookup.iterate(...chunk) as IterableIterator<[string, number]>) found.set(id, position);
+    }
+    return found;
+  }
+
+  const appendTransaction = database.transaction((streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): AppendResult => {
+    const current = (statements.streamVersion.get(streamId) as number | undefined) ?? 0;
+    checkExpectedVersion(streamId, expectedVersion, current);
+    const positions: number[] = new Array(events.length);
+    const stored = storedPositions(events.map((event) => event?.id));
+    const fresh: NewEvent[] = [];
+    const freshIndex: number[] = [];
+    events.forEach((event, index) => {
+      const existing = stored.get(event?.id);
+      if (existing !== undefined) positions[index] = existing;
+      else {
+        fresh.push(event);
+        freshIndex.push(index);
+      }
+    });
+    if (fresh.length === 0) return { positions, streamVersion: current, appended: 0 };
+    const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
+    const rows = buildRows(head, streamId, current, fresh, now().toISOString());
+    rows.forEach((row, i) => {
+      statements.insert.run(row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash);
+      positions[freshIndex[i]] = row.position;
+    });
+    const version = rows[rows.length - 1].streamVersion;
+    statements.upsertStream.run(streamId, version);
+    return { positions, streamVersion: version, appended: rows.length };
+  });
+
+  function* iterate(readOptions: ReadOptions = {}): IterableIterator<StoredEvent> {
+    const { sql, params } = readQuery(ROW_COLUMNS, readOptions);
+    for (const row of database.prepare(sql).iterate(...params)) yield rowToEvent(row as EventRow);
+  }
+
+  return {
+    kind: 'sqlite',
+    database,
+    append: (streamId, events, appendOptions = {}) => appendTransaction.immediate(streamId, events, appendOptions.expectedVersion ?? 'any'),
+    read: (readOptions) => [...iterate(readOptions)],
+    iterate,
+    streamVersion: (streamId) => (statements.streamVersion.get(streamId) as number | undefined) ?? 0,
+    head: () => (statements.head.get() as { position: number } | undefined)?.position ?? 0,
+    putBlob(content) {
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+      const sha = sha256Hex(bytes);
+      statements.putBlob.run(sha, bytes.length, bytes);
+      return sha;
+    },
+    getBlob(sha) {
+      const content = statements.getBlob.get(sha) as Buffer | undefined;
+      if (!content) return null;
+      if (sha256Hex(content) !== sha) throw new IntegrityError(`blob ${sha} was changed: its content no longer matches its hash`);
+      return new Uint8Array(content);
+    },
+    getBlobText(sha) {
+      const bytes = this.getBlob(sha);
+      return bytes ? Buffer.from(bytes).toString('utf8') : null;
+    },
+    verify(): VerifyResult {
+      const result = verifyRawRows(statements.allRows.iterate() as IterableIterator<RawRow>);
+      if (!result.ok) return result;
+      for (const blob of statements.allBlobs.iterate() as IterableIterator<{ sha256: string; content: Buffer }>) {
+        if (sha256Hex(blob.content) !== blob.sha256) {
+          return { ok: false, checked: result.checked, position: 0, reason: `blob ${blob.sha256} content does not match its hash` };
+        }
+      }
+      return result;
+    },
+    loadCheckpoint: (name) => (statements.loadCheckpoint.get(name) as { position: number; state: string } | undefined) ?? null,
+    saveCheckpoint: (name, position, state) => void statements.saveCheckpoint.run(name, position, state),
+    close: () => database.close(),
+  };
+}
+
+/** drizzle-kit's migrations, applied at open. Two processes opening a new file at once: the loser retries. */
+function applyMigrations(database: Database.Database): void {
+  const db = drizzle(database);
+  try {
+    migrate(db, { migrationsFolder: MIGRATIONS });
+  } catch (error) {
+    if (!/already exists|locked|busy/i.test(String(error))) throw error;
+    migrate(db, { migrationsFolder: MIGRATIONS });
+  }
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { lineageProjection } from '../core/projections/lineage.ts';
+import { project, rebuild } from '../core/store/index.ts';
+import { projectionSpec } from './support/projection-spec.ts';
+import { experimentCreated, runFinished, runStarted, scaffoldProposed, verdict, weightsCheckpointed } from './support/events.ts';
+
+const spec = projectionSpec(lineageProjection);
+
+describe('lineage projection', () => {
+  it('given a seed scaffold, when it is accepted and scored, then the node carries status and scores', () => {
+    const state = spec
+      .given(experimentCreated('x'), scaffoldProposed('x', 'n0', null))
+      .when(verdict('scaffold.accepted', 'x', 'n0'), runStarted('x', 'r1', 'n0', 'dev'), runFinished('x', 'r1', 'n0', 'dev', 0.4))
+      .then();
+    expect(state.nodes.n0).toMatchObject({ kind: 'seed', status: 'accepted', parentId: null, scores: { dev: 0.4 }, runIds: ['r1'] });
+    expect(state.experiments.x.nodeIds).toEqual(['n0']);
+  });
+
+  it('given a harness edit and a weight update, then both are children with their kinds, and rejection is kept', () => {
+    const state = spec
+      .given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), verdict('scaffold.accepted', 'x', 'n0'))
+      .when(scaffoldProposed('x', 'n1', 'n0'), verdict('scaffold.rejected', 'x', 'n1'), weightsCheckpointed('x', 'n2', 'n0', 'a1'))
+      .then();
+    expect(state.nodes.n1).toMatchObject({ kind: 'harness', parentId: 'n0', status: 'rejected' });
+    expect(state.nodes.n2).toMatchObject({ kind: 'weights', parentId: 'n0', adapterId: 'a1', algorithm: 'grpo', status: 'proposed' });
+    expect(state.experiments.x.nodeIds).toEqual(['n0', 'n1', 'n2']);
+  });
+
+  it('does not let a replay run overwrite the original scores', () => {
+    const state = spec
+      .given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), runStarted('x', 'r1', 'n0', 'dev'), runFinished('x', 'r1', 'n0', 'dev', 0.5))
+      .when(runStarted('x', 'r2', 'n0', 'dev', 'r1'), runFinished('x', 'r2', 'n0', 'dev', 0.1))
+      .then();
+    expect(state.nodes.n0.scores.dev).toBe(0.5);
+    expect(state.runs.r2).toMatchObject({ replayOf: 'r1', score: 0.1 });
+  });
+
+  it('answers as of a past position (time travel) and catches up from its checkpoint', () => {
+    const given = spec.given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), scaffoldProposed('x', 'n1', 'n0'));
+    expect(Object.keys(given.then().nodes)).toEqual(['n0', 'n1']);
+    expect(given.store.loadCheckpoint('lineage@1')?.position).toBe(3);
+    expect(Object.keys(given.then({ at: 2 }).nodes)).toEqual(['n0']);
+    expect(Object.keys(given.then({ at: 1 }).nodes)).toEqual([]);
+    given.when(scaffoldProposed('x', 'n2', 'n1'));
+    expect(Object.keys(given.then().nodes)).toEqual(['n0', 'n1', 'n2']);
+    expect(given.store.loadCheckpoint('lineage@1')?.position).toBe(4);
+  });
+
+  it('rebuilds from zero to the same state as catching up', () => {
+    const given = spec.given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), verdict('scaffold.accepted', 'x', 'n0'));
+    const caughtUp = project(given.store, lineageProjection).state;
+    given.store.saveCheckpoint('lineage@1', 3, JSON.stringify(lineageProjection.initialState()));
+    expect(project(given.store, lineageProjection).state.nodes).toEqual({});
+    expect(rebuild(given.store, lineageProjection).state).toEqual(caughtUp);
+  });
+});
