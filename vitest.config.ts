@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'core/**/*.test.ts', 'plugins/**/*.test.ts', 'server/**/*.test.ts', 'cli/**/*.test.ts'],
+    include: ['tests/**/*.test.ts', 'core/**/*.test.ts', 'loop/**/*.test.ts', 'plugins/**/*.test.ts', 'server/**/*.test.ts', 'cli/**/*.test.ts'],
     // Contract suites (*.case.ts) are imported by the tests that run them, never run on their own.
     exclude: ['**/node_modules/**', '**/*.case.ts'],
     testTimeout: 30_000,

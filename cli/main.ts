@@ -13,11 +13,11 @@ const cli = yargs(hideBin(process.argv))
   .strict()
   .recommendCommands()
   .fail((message, error, instance) => {
-    if (error) reportError(error);
-    else {
-      console.error(`${instance.help()}\n\n${message}`);
-      process.exitCode = 2;
-    }
+    // Errors thrown by handlers reach the catch below once; this prints usage problems only.
+    if (error) throw error;
+    instance.showHelp();
+    console.error(`\n${message}`);
+    process.exitCode = 2;
   })
   .help()
   .wrap(Math.min(110, process.stdout.columns ?? 110));

@@ -14,6 +14,8 @@ export const RunStarted = z.object({
     /** Replays link to the run they repeat; `cassette` replays answer model calls from its recorded steps. */
     replayOf: z.string().nullable().default(null),
     replayMode: z.enum(['live', 'cassette']).nullable().default(null),
+    /** `eval` scores a node; `rollout` samples the policy on train to collect RL groups (not a score). */
+    purpose: z.enum(['eval', 'rollout']).default('eval'),
   }),
 });
 

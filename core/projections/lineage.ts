@@ -40,7 +40,7 @@ export interface ExperimentSummary {
 export interface LineageState {
   experiments: Record<string, ExperimentSummary>;
   nodes: Record<string, LineageNode>;
-  runs: Record<string, { nodeId: string; split: Split; replayOf: string | null; score: number | null }>;
+  runs: Record<string, { nodeId: string; split: Split; replayOf: string | null; purpose: 'eval' | 'rollout'; score: number | null }>;
 }
 
 /**
@@ -158,7 +158,7 @@ function evolveLineage(state: LineageState, event: StoredEvent): void {
     }
     case 'run.started': {
       const { data } = event;
-      state.runs[data.runId] = { nodeId: data.nodeId, split: data.split, replayOf: data.replayOf, score: null };
+      state.runs[data.runId] = { nodeId: data.nodeId, split: data.split, replayOf: data.replayOf, purpose: data.purpose, score: null };
       state.nodes[data.nodeId]?.runIds.push(data.runId);
       return;
     }
@@ -166,7 +166,7 @@ function evolveLineage(state: LineageState, event: StoredEvent): void {
       const run = state.runs[event.data.runId];
       if (run) run.score = event.data.score;
       const node = state.nodes[event.data.nodeId];
-      if (node && !run?.replayOf) node.scores[event.data.split] = event.data.score;
+      if (node && !run?.replayOf && run?.purpose !== 'rollout') node.scores[event.data.split] = event.data.score;
       return;
     }
     default:

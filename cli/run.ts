@@ -1,0 +1,98 @@
+import type { CommandModule } from 'yargs';
+import { IllegalStateError, ValidationError } from '../core/errors.ts';
+import { loadConfig } from '../loop/config.ts';
+import { requireExperiment } from '../loop/experiment-log.ts';
+import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
+import { experimentSummary } from '../loop/summary.ts';
+import { printJson } from './output.ts';
+import { openStore } from './store.ts';
+
+interface RunArgs {
+  db: string;
+  json: boolean;
+  task?: string;
+  mode: 'h' | 'w+h';
+  iterations?: number;
+  seed: number;
+  resume?: string;
+  agents?: 'offline' | 'anthropic' | 'openai';
+  policy?: 'tiny' | 'openai';
+  trainer?: 'tiny' | 'modal' | 'local';
+  config?: string;
+  'group-size': number;
+  'max-tokens'?: number;
+  'max-wall-s'?: number;
+  'gate-confidence': number;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'run the self-improvement loop on a task (or --resume one) and print what it found',
+  builder: (yargs) =>
+    yargs
+      .option('task', { type: 'string', describe: 'packaged task id (see `sia tasks list`) or a path to your own task folder' })
+      .option('mode', { choices: ['h', 'w+h'] as const, default: 'w+h' as const, describe: 'h: harness only; w+h: harness and weights' })
+      .option('iterations', { type: 'number', describe: `Feedback-Agent decisions to make (default ${DEFAULT_OPTIONS.iterations})` })
+      .option('seed', { type: 'number', default: 0, describe: 'seeds splits, sampling, the gate and training' })
+      .option('resume', { type: 'string', describe: 'continue this experiment from the log (after a kill or to add --iterations)' })
+      .option('agents', { choices: ['offline', 'anthropic', 'openai'] as const, describe: 'Meta/Feedback agents (default offline: no keys)' })
+      .option('policy', { choices: ['tiny', 'openai'] as const, describe: 'policy model (default tiny: in-process LoRA model)' })
+      .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
+      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' })
+      .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
+      .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
+      .option('max-wall-s', { type: 'number', describe: 'stop after this many seconds' })
+      .option('gate-confidence', { type: 'number', default: DEFAULT_OPTIONS.gate.confidence, describe: 'confidence of the acceptance gate bound' }) as never,
+  handler: async (args) => {
+    const store = openStore(args.db);
+    try {
+      const config = loadConfig(args.config);
+      const progress = (line: string) => process.stderr.write(`${line}\n`);
+      let experimentId: string;
+      if (args.resume) {
+        const state = requireExperiment(store, args.resume);
+        if (state.status === 'finished') throw new IllegalStateError(`experiment ${args.resume} has finished`, { hint: 'continue from one of its nodes with `sia fork NODE`' });
+        // The recorded settings rebuild the same session; only --iterations may extend it.
+        const recorded = state.config as unknown as SessionSettings;
+        const settings = { ...recorded, options: { ...recorded.options, iterations: args.iterations ?? recorded.options.iterations } };
+        experimentId = await runSession({ store, dbFile: args.db, settings, config, experimentId: args.resume, resumeState: state, onProgress: progress });
+      } else {
+        if (!args.task) throw new ValidationError('name a task: --task gsm8k (see `sia tasks list`) or --task ./my-task', '--task');
+        experimentId = await runSession({ store, dbFile: args.db, settings: settingsFrom(args, config), config, onProgress: progress });
+      }
+      const summary = experimentSummary(store, experimentId);
+      if (args.json) printJson(summary);
+      else console.log(`experiment ${experimentId}: best node ${summary.best.nodeId} dev ${summary.best.dev} holdout ${summary.best.holdout}`);
+    } finally {
+      store.close();
+    }
+  },
+};
+
+function settingsFrom(args: RunArgs, config: ReturnType<typeof loadConfig>): SessionSettings {
+  const positive = (value: number | undefined, field: string) => {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) throw new ValidationError('must be a positive number', field);
+    return value;
+  };
+  positive(args.iterations, '--iterations');
+  positive(args['group-size'], '--group-size');
+  if (!(args['gate-confidence'] > 0 && args['gate-confidence'] < 1)) throw new ValidationError('must be between 0 and 1', '--gate-confidence');
+  return {
+    task: args.task as string,
+    mode: args.mode,
+    seed: args.seed,
+    agents: args.agents ?? config.agents ?? 'offline',
+    policy: args.policy ?? config.policy ?? 'tiny',
+    trainer: args.trainer ?? config.trainer ?? 'tiny',
+    options: {
+      ...DEFAULT_OPTIONS,
+      iterations: args.iterations ?? DEFAULT_OPTIONS.iterations,
+      groupSize: args['group-size'],
+      gate: { ...DEFAULT_OPTIONS.gate, confidence: args['gate-confidence'] },
+      budgets: {
+        maxTokens: positive(args['max-tokens'], '--max-tokens') ?? null,
+        maxWallMs: args['max-wall-s'] !== undefined ? (positive(args['max-wall-s'], '--max-wall-s') as number) * 1000 : null,
+      },
+    },
+  };
+}

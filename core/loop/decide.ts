@@ -1,0 +1,82 @@
+import { IllegalStateError } from '../errors.ts';
+import type { EventData, GateComparison, SiaEvent } from '../events/index.ts';
+import type { LoopState } from './state.ts';
+
+/** Commands the shell sends after doing the IO a step needs; decide turns them into events or refuses. */
+export type LoopCommand =
+  | { type: 'CreateExperiment'; data: EventData<'experiment.created'> }
+  | { type: 'ProposeSeed'; data: EventData<'scaffold.proposed'> }
+  | { type: 'RecordDecision'; decision: EventData<'feedback.decided'>; scaffold: EventData<'scaffold.proposed'> | null }
+  | { type: 'SubmitTraining'; data: EventData<'training.submitted'> }
+  | { type: 'RecordTrainingProgress'; data: EventData<'training.progressed'> }
+  | { type: 'CompleteTraining'; completed: EventData<'training.completed'>; checkpoint: EventData<'weights.checkpointed'> }
+  | { type: 'FailTraining'; data: EventData<'training.failed'> }
+  | { type: 'Gate'; nodeId: string; comparison: GateComparison }
+  | { type: 'Finish'; data: EventData<'experiment.finished'> };
+
+export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
+  if (command.type !== 'CreateExperiment' && state.status !== 'running') {
+    throw new IllegalStateError(`experiment ${state.experimentId ?? '(none)'} is ${state.status}: cannot ${command.type}`);
+  }
+  switch (command.type) {
+    case 'CreateExperiment':
+      if (state.status !== 'empty') throw new IllegalStateError(`experiment ${state.experimentId} already exists`);
+      return [{ type: 'experiment.created', data: command.data }];
+    case 'ProposeSeed':
+      if (state.currentNodeId) throw new IllegalStateError('the seed scaffold was already proposed');
+      // The Meta-Agent's v0 has no parent to beat: it is accepted as the starting point.
+      return [
+        { type: 'scaffold.proposed', data: command.data },
+        { type: 'scaffold.accepted', data: { experimentId: command.data.experimentId, nodeId: command.data.nodeId, comparison: null } },
+      ];
+    case 'RecordDecision':
+      return recordDecision(command, state);
+    case 'SubmitTraining':
+      if (!state.pendingWeights) throw new IllegalStateError('no weights decision is waiting for training');
+      return [{ type: 'training.submitted', data: command.data }];
+    case 'RecordTrainingProgress':
+      return [{ type: 'training.progressed', data: command.data }];
+    case 'CompleteTraining':
+      if (!state.training[command.completed.jobId]) throw new IllegalStateError(`training job ${command.completed.jobId} was never submitted`);
+      return [
+        { type: 'training.completed', data: command.completed },
+        { type: 'weights.checkpointed', data: command.checkpoint },
+      ];
+    case 'FailTraining':
+      return [{ type: 'training.failed', data: command.data }];
+    case 'Gate':
+      return gate(command, state);
+    case 'Finish':
+      return [{ type: 'experiment.finished', data: command.data }];
+    default: {
+      const unknown: never = command;
+      throw new IllegalStateError(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function recordDecision(command: Extract<LoopCommand, { type: 'RecordDecision' }>, state: LoopState): SiaEvent[] {
+  const { decision, scaffold } = command;
+  if (decision.kind === 'weights' && state.mode === 'h') throw new IllegalStateError('mode h freezes the weights: a weights decision is not allowed');
+  if (decision.nodeId !== state.currentNodeId) throw new IllegalStateError(`decisions start from the current node ${state.currentNodeId}, not ${decision.nodeId}`);
+  if (state.candidateNodeId || state.pendingWeights) throw new IllegalStateError('a previous change is still waiting for its gate');
+  if (decision.kind === 'harness') {
+    if (!scaffold) throw new IllegalStateError('a harness decision needs the proposed scaffold');
+    const parent = state.nodes[decision.nodeId];
+    if (scaffold.adapterId !== parent.adapterId) throw new IllegalStateError('a harness edit keeps the parent adapter frozen');
+    // The decision and its scaffold are one fact: appended together so a kill cannot separate them.
+    return [{ type: 'feedback.decided', data: decision }, { type: 'scaffold.proposed', data: scaffold }];
+  }
+  return [{ type: 'feedback.decided', data: decision }];
+}
+
+function gate(command: Extract<LoopCommand, { type: 'Gate' }>, state: LoopState): SiaEvent[] {
+  const node = state.nodes[command.nodeId];
+  if (!node || node.status !== 'proposed') throw new IllegalStateError(`node ${command.nodeId} is not waiting for the gate`);
+  const data = { experimentId: state.experimentId as string, nodeId: node.id, comparison: command.comparison };
+  if (node.kind === 'weights') {
+    const adapterId = node.adapterId as string;
+    return [{ type: command.comparison.accepted ? 'weights.accepted' : 'weights.rejected', data: { ...data, adapterId } }];
+  }
+  return [{ type: command.comparison.accepted ? 'scaffold.accepted' : 'scaffold.rejected', data }];
+}

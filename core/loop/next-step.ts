@@ -1,0 +1,67 @@
+import type { Split } from '../events/index.ts';
+import type { LoopNode, LoopState } from './state.ts';
+
+export type NextStep =
+  | { type: 'create' }
+  | { type: 'meta' }
+  | { type: 'evaluate'; nodeId: string; split: Split }
+  | { type: 'gate'; nodeId: string; parentId: string }
+  | { type: 'feedback'; nodeId: string; iteration: number }
+  | { type: 'train'; nodeId: string; algorithm: string; iteration: number; resumeJobId: string | null }
+  | { type: 'finish'; bestNodeId: string | null; reason: 'iterations' | 'stop' | 'budget' }
+  | { type: 'done' };
+
+export interface LoopLimits {
+  iterations: number;
+  /** Set by the shell when a token or wall-time budget ran out. */
+  budgetExceeded: boolean;
+}
+
+/**
+ * What the loop must do next, from the folded state alone: this is what makes `--resume` work after a kill at
+ * any point (a run without run.finished is simply done again; an open training job is polled again).
+ */
+export function nextStep(state: LoopState, limits: LoopLimits): NextStep {
+  if (state.status === 'empty') return { type: 'create' };
+  if (state.status === 'finished') return { type: 'done' };
+  if (!state.currentNodeId) return { type: 'meta' };
+
+  const winding = state.stopped || limits.budgetExceeded || state.iteration >= limits.iterations;
+  const candidate = state.candidateNodeId ? state.nodes[state.candidateNodeId] : null;
+  if (candidate && !limits.budgetExceeded) {
+    if (candidate.scores.dev === undefined) return { type: 'evaluate', nodeId: candidate.id, split: 'dev' };
+    return { type: 'gate', nodeId: candidate.id, parentId: candidate.parentId ?? state.currentNodeId };
+  }
+
+  const current = state.nodes[state.currentNodeId];
+  if (!winding) {
+    if (state.pendingWeights) {
+      const open = Object.values(state.training).find((job) => job.nodeId === state.pendingWeights?.nodeId && job.status !== 'failed' && !isCheckpointed(state, job.adapterId));
+      const { nodeId, algorithm, iteration } = state.pendingWeights;
+      return { type: 'train', nodeId, algorithm, iteration, resumeJobId: open?.jobId ?? null };
+    }
+    if (current.scores.train === undefined) return { type: 'evaluate', nodeId: current.id, split: 'train' };
+    if (current.scores.dev === undefined) return { type: 'evaluate', nodeId: current.id, split: 'dev' };
+    return { type: 'feedback', nodeId: current.id, iteration: state.iteration };
+  }
+
+  const best = bestNode(state);
+  if (best && best.scores.dev === undefined) return { type: 'evaluate', nodeId: best.id, split: 'dev' };
+  if (best && best.scores.holdout === undefined) return { type: 'evaluate', nodeId: best.id, split: 'holdout' };
+  return { type: 'finish', bestNodeId: best?.id ?? null, reason: limits.budgetExceeded ? 'budget' : state.stopped ? 'stop' : 'iterations' };
+}
+
+/** The accepted node with the highest dev score (earliest on ties). Holdout plays no part in choosing it. */
+export function bestNode(state: LoopState): LoopNode | null {
+  let best: LoopNode | null = null;
+  for (const id of state.nodeOrder) {
+    const node = state.nodes[id];
+    if (node.status !== 'accepted') continue;
+    if (!best || (node.scores.dev ?? -Infinity) > (best.scores.dev ?? -Infinity)) best = node;
+  }
+  return best;
+}
+
+function isCheckpointed(state: LoopState, adapterId: string | null): boolean {
+  return adapterId !== null && Object.values(state.nodes).some((node) => node.adapterId === adapterId && node.kind === 'weights');
+}

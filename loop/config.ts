@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.ts';
+
+/**
+ * sia.config.json: provider settings. Keys are named by environment variable only, so a config file (and
+ * the experiment.created event that records it) never holds a secret. Flags win over the file.
+ */
+export const SiaConfig = z.strictObject({
+  agents: z.enum(['offline', 'anthropic', 'openai']).optional(),
+  policy: z.enum(['tiny', 'openai']).optional(),
+  trainer: z.enum(['tiny', 'modal', 'local']).optional(),
+  anthropic: z.strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional() }).optional(),
+  openaiAgents: z.strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional() }).optional(),
+  openaiPolicy: z.strictObject({ model: z.string(), baseURL: z.string().url(), apiKeyEnv: z.string().nullable().optional() }).optional(),
+  modal: z.strictObject({ appName: z.string().optional(), functionName: z.string().optional(), environment: z.string().optional(), volumeMount: z.string().optional() }).optional(),
+  local: z.strictObject({ python: z.string().optional(), backend: z.enum(['torch', 'toy']).optional() }).optional(),
+});
+export type SiaConfig = z.infer<typeof SiaConfig>;
+
+export function loadConfig(file: string | undefined): SiaConfig {
+  const path = file ?? 'sia.config.json';
+  if (!existsSync(path)) {
+    if (file) throw new ValidationError(`config file ${file} does not exist`, '--config');
+    return {};
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ValidationError(`${path} is not valid JSON: ${(error as Error).message}`, path);
+  }
+  const parsed = SiaConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`${issue.message}`, `${path}: ${issue.path.join('.') || '(root)'}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStore } from '../core/ports/event-store.ts';
+import type { FeedbackAgent, MetaAgent } from '../core/ports/agents.ts';
+import type { PolicyModel } from '../core/ports/policy-model.ts';
+import type { Sandbox, SandboxLimits } from '../core/ports/sandbox.ts';
+import type { Splits, Task } from '../core/ports/task.ts';
+import type { Trainer } from '../core/ports/trainer.ts';
+import type { GateOptions } from '../core/loop/gate.ts';
+import type { RunRegistry } from '../server/gateway.ts';
+
+/** The providers one experiment runs with (embedded default or real stack). */
+export interface Stack {
+  meta: MetaAgent;
+  feedback: FeedbackAgent;
+  policy: PolicyModel;
+  trainer: Trainer;
+  sandbox: Sandbox;
+  /** The base model adapters are trained on (the job's base_model). */
+  baseModel: string;
+  /** Names recorded in experiment.created (never secrets). */
+  names: { agents: string; policy: string; trainer: string };
+}
+
+export interface LoopOptions {
+  iterations: number;
+  /** Samples per train item when collecting rollouts for a weight update. */
+  groupSize: number;
+  gate: GateOptions;
+  limits: SandboxLimits;
+  budgets: { maxTokens: number | null; maxWallMs: number | null };
+  /** Learning-rate and other overrides passed to the algorithm and trainer. */
+  training: { lr: number; epochs: number; rank: number };
+}
+
+export interface LoopContext {
+  store: EventStore;
+  task: Task;
+  taskSource: string;
+  splits: Splits;
+  stack: Stack;
+  gateway: { url: string; runs: RunRegistry };
+  adaptersDir: string;
+  options: LoopOptions;
+  newId: (prefix: string) => string;
+  clock: () => Date;
+  startedAt: number;
+  onProgress: (line: string) => void;
+}
+
+export const randomId = (prefix: string) => `${prefix}-${randomUUID().replace(/-/g, '').slice(0, 10)}`;

@@ -1,0 +1,139 @@
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import type { Split, StoredEvent, Usage } from '../core/events/index.ts';
+import type { NewEvent } from '../core/ports/event-store.ts';
+import type { AdapterRef } from '../core/ports/policy-model.ts';
+import type { SandboxResult } from '../core/ports/sandbox.ts';
+import type { TaskExample, Verdict } from '../core/ports/task.ts';
+import type { LoopNode } from '../core/loop/state.ts';
+import type { LoopContext } from './context.ts';
+import { loadScaffold } from './scaffolds.ts';
+
+export interface EvaluationOptions {
+  purpose?: 'eval' | 'rollout';
+  /** Forces the policy's sampling temperature (rollouts). */
+  temperature?: number | null;
+  examples?: TaskExample[];
+  replayOf?: string | null;
+  replayMode?: 'live' | 'cassette' | null;
+  seed?: number;
+}
+
+export interface Evaluation {
+  runId: string;
+  score: number;
+  rewards: Record<string, number>;
+  outputs: Record<string, unknown>;
+  errors: Record<string, string>;
+  usage: Usage;
+  events: StoredEvent[];
+}
+
+const OUTPUT_CAP = 4_000;
+
+export const adapterDir = (context: LoopContext, adapterId: string) => join(context.adaptersDir, adapterId);
+export const adapterRef = (context: LoopContext, adapterId: string | null): AdapterRef | null =>
+  adapterId ? { adapterId, dir: adapterDir(context, adapterId) } : null;
+export const adapterUri = (context: LoopContext, adapterId: string) => pathToFileURL(adapterDir(context, adapterId)).href;
+
+/**
+ * Runs a node's scaffold in the sandbox on a split, the policy serving the node's adapter through the gateway;
+ * the verifier (outside the sandbox) scores each item and every fact lands in the run's stream.
+ */
+export async function evaluateNode(context: LoopContext, experimentId: string, node: LoopNode, split: Split, options: EvaluationOptions = {}): Promise<Evaluation> {
+  const { store, task, stack } = context;
+  const examples = options.examples ?? context.splits[split];
+  const runId = context.newId('run');
+  const stream = `run-${runId}`;
+  const seed = options.seed ?? 0;
+  const append = (events: NewEvent[]) => store.append(stream, events);
+  append([
+    {
+      id: `${runId}-started`,
+      type: 'run.started',
+      data: {
+        runId,
+        experimentId,
+        nodeId: node.id,
+        scaffoldId: node.scaffoldId,
+        adapterId: node.adapterId,
+        split,
+        exampleIds: examples.map((example) => example.id),
+        replayOf: options.replayOf ?? null,
+        replayMode: options.replayMode ?? null,
+        purpose: options.purpose ?? 'eval',
+      },
+    },
+  ]);
+  await stack.policy.useAdapter(adapterRef(context, node.adapterId));
+  context.gateway.runs.open(runId, { temperature: options.temperature ?? null, seed });
+  const byId = new Map(examples.map((example) => [example.id, example]));
+  const verdicts = new Map<string, Promise<Verdict>>();
+  const errors: Record<string, string> = {};
+  const started = Date.now();
+
+  const onResult = (result: SandboxResult) => {
+    const example = byId.get(result.exampleId);
+    if (!example) return;
+    if (result.error) {
+      errors[example.id] = `${result.error.kind}: ${result.error.message}`;
+      append([
+        {
+          id: `${runId}-error-${example.id}`,
+          type: 'run.step_recorded',
+          data: { runId, exampleId: example.id, index: 1_000_000 + Object.keys(errors).length, step: { kind: 'error', errorKind: result.error.kind, message: result.error.message.slice(0, 2000) } },
+        },
+      ]);
+    }
+    verdicts.set(example.id, scoreItem(context, example, result));
+  };
+  const scaffold = loadScaffold(store, node.entry, node.files);
+  const results = await stack.sandbox.run(
+    { runId, scaffold, examples: examples.map((example) => task.view(example)), gatewayUrl: context.gateway.url, limits: context.options.limits, seed },
+    onResult,
+  );
+  for (const result of results) if (!verdicts.has(result.exampleId)) onResult(result);
+  const outputs = Object.fromEntries(results.map((result) => [result.exampleId, result.output]));
+
+  const rewards: Record<string, number> = {};
+  const scored: Verdict[] = [];
+  const rewardEvents: NewEvent[] = [];
+  for (const example of examples) {
+    const verdict = (await verdicts.get(example.id)) ?? { reward: 0, metric: 0, detail: { missing: true } };
+    rewards[example.id] = verdict.reward;
+    scored.push(verdict);
+    rewardEvents.push({
+      id: `${runId}-reward-${example.id}`,
+      type: 'reward.recorded',
+      data: { runId, experimentId, nodeId: node.id, exampleId: example.id, split, reward: verdict.reward, metric: verdict.metric, verifierHash: task.verifier.hash, output: capOutput(outputs[example.id]) },
+    });
+  }
+  append(rewardEvents);
+  const usage = context.gateway.runs.close(runId);
+  const score = task.aggregate ? task.aggregate(scored) : scored.reduce((sum, verdict) => sum + verdict.metric, 0) / Math.max(1, scored.length);
+  append([
+    {
+      id: `${runId}-finished`,
+      type: 'run.finished',
+      data: { runId, experimentId, nodeId: node.id, split, score, metricName: task.metric.name, n: examples.length, errors: Object.keys(errors).length, usage, wallMs: Date.now() - started },
+    },
+  ]);
+  const events = store.read({ streamId: stream, types: ['run.started', 'reward.recorded', 'run.finished'] });
+  return { runId, score, rewards, outputs, errors, usage, events };
+}
+
+/** A verifier that throws scores the item 0 (it never crashes the run). Missing output is wrong, not skipped. */
+async function scoreItem(context: LoopContext, example: TaskExample, result: SandboxResult): Promise<Verdict> {
+  if (result.error) return { reward: 0, metric: 0, detail: { error: result.error.kind } };
+  try {
+    return await context.task.verifier.score(example, result.output);
+  } catch (error) {
+    return { reward: 0, metric: 0, detail: { verifierError: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+function capOutput(output: unknown): unknown {
+  if (output === undefined) return null;
+  const text = JSON.stringify(output) ?? 'null';
+  return text.length <= OUTPUT_CAP ? output : { truncated: true, preview: text.slice(0, OUTPUT_CAP) };
+}

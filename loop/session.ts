@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { EventStore } from '../core/ports/event-store.ts';
+import { DEFAULT_GATE } from '../core/loop/gate.ts';
+import type { LoopState } from '../core/loop/state.ts';
+import { loadTask } from '../plugins/tasks/index.ts';
+import type { SiaConfig } from './config.ts';
+import { randomId, type LoopContext, type LoopOptions } from './context.ts';
+import { startGateway } from './gateway-server.ts';
+import { runLoop, type NewExperiment } from './run-loop.ts';
+import { buildStack, type StackChoice } from './stack.ts';
+
+/** Everything recorded in experiment.created.config, so --resume and fork rebuild the same session. */
+export interface SessionSettings extends StackChoice {
+  task: string;
+  mode: 'h' | 'w+h';
+  seed: number;
+  options: LoopOptions;
+}
+
+export const DEFAULT_OPTIONS: LoopOptions = {
+  iterations: 6,
+  groupSize: 4,
+  gate: DEFAULT_GATE,
+  limits: { timeMsPerExample: 10_000, memoryMb: 256, maxOutputBytes: 1_000_000 },
+  budgets: { maxTokens: null, maxWallMs: null },
+  training: { lr: 0.05, epochs: 4, rank: 32 },
+};
+
+/**
+ * Opens the task, the providers and the gateway for one experiment, runs the loop to its end, and closes
+ * what it opened. Used by `sia run`, `sia run --resume` and `sia fork`.
+ */
+export async function runSession(input: {
+  store: EventStore;
+  dbFile: string;
+  settings: SessionSettings;
+  config: SiaConfig;
+  experimentId?: string;
+  resumeState?: LoopState;
+  forkOf?: NewExperiment['forkOf'];
+  onProgress?: (line: string) => void;
+}): Promise<string> {
+  const { store, settings } = input;
+  const task = await loadTask(settings.task);
+  const workDir = join(dirname(resolve(input.dbFile)), '.sia');
+  mkdirSync(workDir, { recursive: true });
+  const stack = buildStack(settings, input.config, task, workDir);
+  const gateway = await startGateway(store, () => stack.policy);
+  const experimentId = input.experimentId ?? randomId('x');
+  const context: LoopContext = {
+    store,
+    task,
+    taskSource: settings.task,
+    splits: task.splits(settings.seed),
+    stack,
+    gateway,
+    adaptersDir: join(workDir, 'adapters'),
+    options: settings.options,
+    newId: randomId,
+    clock: () => new Date(),
+    startedAt: Date.now(),
+    onProgress: input.onProgress ?? (() => undefined),
+  };
+  try {
+    await runLoop(context, { experimentId, mode: settings.mode, seed: settings.seed, config: settings as unknown as Record<string, unknown>, forkOf: input.forkOf ?? null }, input.resumeState);
+  } finally {
+    await gateway.close();
+  }
+  return experimentId;
+}

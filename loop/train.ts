@@ -1,0 +1,110 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sha256Hex } from '../core/hashing.ts';
+import type { TrainJob, TrainerStatus, TrainRow } from '../core/ports/trainer.ts';
+import type { LoopState } from '../core/loop/state.ts';
+import { getAlgorithm } from '../plugins/algorithms/index.ts';
+import { encodeBatch } from '../plugins/trainers/job-schema.ts';
+import { completeLossSpec } from '../core/rl/loss-spec.ts';
+import type { LoopContext } from './context.ts';
+import { adapterDir, adapterUri, evaluateNode } from './evaluate.ts';
+import type { ExperimentLog } from './experiment-log.ts';
+import { rolloutGroups } from './rollouts.ts';
+
+const POLL_MS = 200;
+
+/**
+ * The weights lever: sample the current node on train (groups of `groupSize`), let the chosen algorithm turn
+ * the groups into rows, train an adapter, and checkpoint it as a new node (same scaffold, new adapter).
+ * A job already submitted (resume after a kill) is polled again instead of being trained twice.
+ */
+export async function trainStep(context: LoopContext, log: ExperimentLog, step: { nodeId: string; algorithm: string; iteration: number; resumeJobId: string | null }) {
+  const state = log.state;
+  const experimentId = state.experimentId as string;
+  const parent = state.nodes[step.nodeId];
+  let jobId = step.resumeJobId;
+  let handle = jobId ? state.training[jobId]?.handle ?? null : null;
+  const adapterId = jobId ? `adapter-${jobId.slice(4)}` : null;
+
+  if (!jobId || !handle) {
+    const rollouts: string[] = [];
+    for (let sample = 0; sample < context.options.groupSize; sample++) {
+      const evaluation = await evaluateNode(context, experimentId, parent, 'train', { purpose: 'rollout', temperature: 1, seed: state.seed * 1000 + step.iteration * 10 + sample });
+      log.observe(evaluation.events);
+      rollouts.push(evaluation.runId);
+    }
+    const groups = rolloutGroups(context.store, rollouts);
+    const algorithm = getAlgorithm(step.algorithm);
+    const plan = algorithm.plan(groups, {});
+    jobId = context.newId('job');
+    const job = buildJob(context, state, jobId, parent.adapterId, `adapter-${jobId.slice(4)}`, plan.loss, plan.rows);
+    const batchSha256 = context.store.putBlob(encodeBatch(plan.rows));
+    handle = (await context.stack.trainer.submit(job, plan.rows)).handle;
+    log.execute({
+      type: 'SubmitTraining',
+      data: { experimentId, jobId, trainer: context.stack.names.trainer, algorithm: algorithm.id, nodeId: parent.id, job: job as unknown as Record<string, unknown>, batchSha256, handle },
+    });
+    context.onProgress(`  training ${algorithm.id} on ${groups.length} groups (${plan.rows.length} rows) as ${jobId}`);
+  }
+  const status = await pollUntilDone(context, log, jobId, handle);
+  if (status.state === 'failed') {
+    log.execute({ type: 'FailTraining', data: { jobId, error: status.error } });
+    context.onProgress(`  training ${jobId} failed: ${status.error}`);
+    return;
+  }
+  const newAdapterId = status.manifest.adapter_id || adapterId || `adapter-${jobId.slice(4)}`;
+  // The event pins every file on disk, manifest.json included, byte for byte.
+  const files = { ...status.manifest.files, 'manifest.json': sha256Hex(readFileSync(join(status.adapterDir, 'manifest.json'))) };
+  log.execute({
+    type: 'CompleteTraining',
+    completed: { jobId, adapterId: newAdapterId, metrics: status.metrics },
+    checkpoint: {
+      experimentId,
+      adapterId: newAdapterId,
+      parentAdapterId: parent.adapterId,
+      nodeId: context.newId('node'),
+      parentNodeId: parent.id,
+      scaffoldId: parent.scaffoldId,
+      baseModel: status.manifest.base_model,
+      algorithm: step.algorithm,
+      hyperparams: { lr: context.options.training.lr, epochs: context.options.training.epochs, rank: context.options.training.rank, groupSize: context.options.groupSize },
+      files,
+      uri: adapterUri(context, newAdapterId),
+      jobId,
+    },
+  });
+}
+
+async function pollUntilDone(context: LoopContext, log: ExperimentLog, jobId: string, handle: string): Promise<Exclude<TrainerStatus, { state: 'running' }>> {
+  let lastStep = -1;
+  for (;;) {
+    const status = await context.stack.trainer.poll(handle);
+    if (status.state !== 'running') return status;
+    if (status.step !== lastStep) {
+      lastStep = status.step;
+      log.execute({ type: 'RecordTrainingProgress', data: { jobId, step: status.step, totalSteps: status.totalSteps, metrics: status.metrics } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function buildJob(context: LoopContext, state: LoopState, jobId: string, parentAdapter: string | null, adapterId: string, loss: Partial<TrainJob['loss']> & { kind: TrainJob['loss']['kind'] }, rows: TrainRow[]): TrainJob {
+  const out = adapterDir(context, adapterId);
+  mkdirSync(context.adaptersDir, { recursive: true });
+  const batchFile = join(context.adaptersDir, `${jobId}.batch.jsonl`);
+  const batch = encodeBatch(rows);
+  writeFileSync(batchFile, batch);
+  return {
+    schema: 'sia.train-job/v1',
+    job_id: jobId,
+    base_model: context.stack.baseModel,
+    base_revision: null,
+    adapter_in: parentAdapter ? adapterDir(context, parentAdapter) : null,
+    adapter_out: out,
+    lora: { rank: context.options.training.rank, alpha: context.options.training.rank, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
+    loss: completeLossSpec(loss),
+    optim: { lr: context.options.training.lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: context.options.training.epochs, minibatches: 1, seed: state.seed },
+    data: { uri: batchFile, sha256: sha256Hex(batch), n_rows: rows.length },
+  };
+}
+

@@ -1,0 +1,188 @@
+/**
+ * Meta and Feedback agents on top of any chat model that can answer through one tool. Each provider (anthropic,
+ * openai) supplies only `openConversation`; this file renders the versioned prompts, validates answers, retries
+ * with the validation error fed back, sums usage and keeps the API key out of everything it returns.
+ */
+import { ModelBehaviorError, ValidationError } from '../../core/errors.ts';
+import type { AgentUsage, FeedbackAgent, FeedbackContext, MetaAgent } from '../../core/ports/agents.ts';
+import type { ScaffoldFiles } from '../../core/ports/task.ts';
+import { decisionAnswerSchema, parseDecisionAnswer, parseScaffoldAnswer, ScaffoldAnswer, toolInputSchema } from './decision-schema.ts';
+import { loadPrompt, renderPrompt } from './prompts.ts';
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/** One model reply: a tool's input object, or text that may hold JSON. */
+export interface ModelReply {
+  answer: unknown;
+  usage: AgentUsage;
+}
+
+/** A multi-turn exchange with one model about one question. */
+export interface Conversation {
+  next(): Promise<ModelReply>;
+  /** Tells the model why its last reply was refused, before `next` asks again. */
+  reject(reason: string): void;
+}
+
+export type OpenConversation = (input: { system: string; user: string; tool: ToolSpec }) => Conversation;
+
+export interface Prices {
+  inputPerMillion: number;
+  outputPerMillion: number;
+}
+
+export interface LlmAgentsOptions {
+  /** Agent id prefix, e.g. `anthropic:claude-sonnet-4-6`. */
+  id: string;
+  openConversation: OpenConversation;
+  /** The API key, only so it can be scrubbed from anything returned or thrown. */
+  secret: string | null;
+  maxAttempts?: number;
+  /** Train trajectories shown to the Feedback-Agent (failures come first in the context already). */
+  maxTrajectories?: number;
+  /** Characters of one trajectory's input or output shown before truncation. */
+  maxFieldChars?: number;
+}
+
+export const META_PROMPT = 'meta.v1';
+export const FEEDBACK_PROMPT = 'feedback.v1';
+
+export function costOf(promptTokens: number, completionTokens: number, prices: Prices | null | undefined): number | null {
+  if (!prices) return null;
+  return (promptTokens * prices.inputPerMillion + completionTokens * prices.outputPerMillion) / 1_000_000;
+}
+
+function addUsage(total: AgentUsage, more: AgentUsage): AgentUsage {
+  return {
+    promptTokens: total.promptTokens + more.promptTokens,
+    completionTokens: total.completionTokens + more.completionTokens,
+    costUsd: total.costUsd === null || more.costUsd === null ? null : total.costUsd + more.costUsd,
+  };
+}
+
+/** Replaces every occurrence of the secret in the strings of a JSON-like value (and in error messages). */
+export function redactSecret<T>(value: T, secret: string | null): T {
+  if (!secret) return value;
+  const scrub = (inner: unknown): unknown => {
+    if (typeof inner === 'string') return inner.split(secret).join('[redacted]');
+    if (Array.isArray(inner)) return inner.map(scrub);
+    if (inner && typeof inner === 'object') return Object.fromEntries(Object.entries(inner).map(([key, item]) => [key, scrub(item)]));
+    return inner;
+  };
+  return JSON.stringify(value)?.includes(secret) ? (scrub(value) as T) : value;
+}
+
+/** Asks until `validate` accepts a reply; after maxAttempts, a ModelBehaviorError naming the last problem. */
+async function askUntilValid<T>(agentId: string, conversation: Conversation, validate: (answer: unknown) => T, maxAttempts: number) {
+  let usage: AgentUsage = { promptTokens: 0, completionTokens: 0, costUsd: 0 };
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const reply = await conversation.next();
+    usage = addUsage(usage, reply.usage);
+    try {
+      return { value: validate(reply.answer), usage, attempts: attempt };
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      lastProblem = error.message;
+      conversation.reject(`Your answer was refused: ${error.message}. Answer again with the tool, fixing that.`);
+    }
+  }
+  throw new ModelBehaviorError(`${agentId} gave no valid answer in ${maxAttempts} attempts; last problem: ${lastProblem}`, {
+    hint: 'the loop records this decision as an error and continues',
+  });
+}
+
+function truncate(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… [${text.length - limit} more characters]`;
+}
+
+export function formatFiles(scaffold: ScaffoldFiles): string {
+  return Object.keys(scaffold.files)
+    .sort()
+    .map((path) => `### ${path}\n\`\`\`js\n${scaffold.files[path]}\n\`\`\``)
+    .join('\n\n');
+}
+
+/** The Feedback prompt's values: dev only as the aggregate score; holdout is not part of the context at all. */
+export function feedbackPromptValues(context: FeedbackContext, maxTrajectories: number, maxFieldChars: number): Record<string, string> {
+  const shown = context.trainTrajectories.slice(0, maxTrajectories);
+  const field = (value: unknown) => truncate(JSON.stringify(value) ?? 'undefined', maxFieldChars);
+  return {
+    iteration: String(context.iteration),
+    mode: context.mode,
+    taskId: context.task.id,
+    metricName: context.task.metricName,
+    taskDescription: context.task.description,
+    trainScore: context.trainScore.toFixed(4),
+    devScore: context.devScore.toFixed(4),
+    rewardStatistics: JSON.stringify(context.rewardStatistics),
+    advice: context.advice ? `${context.advice.algorithm}: ${context.advice.reason}` : '(none)',
+    algorithms: context.mode === 'h' ? '(none: mode h edits the harness only)' : context.algorithms.map((a) => `- ${a.id}: ${a.suits}`).join('\n') || '(any)',
+    lineage: context.lineage.map((n) => `- ${n.nodeId} [${n.kind}, ${n.status}] ${n.what} (dev ${n.devScore ?? 'n/a'})`).join('\n') || '(none yet)',
+    tried: context.tried.join(', ') || '(nothing)',
+    scaffoldEntry: context.scaffold.entry,
+    scaffoldFiles: formatFiles(context.scaffold),
+    trajectoryCount: String(shown.length),
+    trajectories: shown
+      .map((t) => `- ${t.exampleId} reward ${t.reward}\n  input: ${field(t.input)}\n  output: ${field(t.output)}${t.errors.length ? `\n  errors: ${field(t.errors)}` : ''}`)
+      .join('\n'),
+  };
+}
+
+export function createLlmAgents(options: LlmAgentsOptions): { meta: MetaAgent; feedback: FeedbackAgent } {
+  const maxAttempts = options.maxAttempts ?? 3;
+  const metaPrompt = loadPrompt(META_PROMPT);
+  const feedbackPrompt = loadPrompt(FEEDBACK_PROMPT);
+  // Errors thrown by SDKs may quote request headers or bodies; scrub before they reach logs or events.
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return redactSecret(await work(), options.secret);
+    } catch (error) {
+      if (options.secret && error instanceof Error && error.message.includes(options.secret)) {
+        error.message = redactSecret(error.message, options.secret);
+      }
+      throw error;
+    }
+  };
+
+  const meta: MetaAgent = {
+    id: `${options.id}:meta`,
+    prompt: { hash: metaPrompt.hash, text: metaPrompt.text },
+    writeScaffold: (input) =>
+      guard(async () => {
+        const { system, user } = renderPrompt(metaPrompt, {
+          taskId: input.task.id,
+          taskDescription: input.task.description,
+          referenceEntry: input.reference.entry,
+          referenceFiles: formatFiles(input.reference),
+        });
+        const tool = { name: 'submit_scaffold', description: 'Submit the scaffold files', inputSchema: toolInputSchema(ScaffoldAnswer) };
+        const result = await askUntilValid(meta.id, options.openConversation({ system, user, tool }), parseScaffoldAnswer, maxAttempts);
+        return { ...result.value, promptHash: metaPrompt.hash, usage: result.usage };
+      }),
+  };
+
+  const feedback: FeedbackAgent = {
+    id: `${options.id}:feedback`,
+    prompt: { hash: feedbackPrompt.hash, text: feedbackPrompt.text },
+    decide: (context) =>
+      guard(async () => {
+        const values = feedbackPromptValues(context, options.maxTrajectories ?? 12, options.maxFieldChars ?? 600);
+        const { system, user } = renderPrompt(feedbackPrompt, values);
+        const allowed = context.algorithms.map((algorithm) => algorithm.id);
+        const tool = {
+          name: 'submit_decision',
+          description: 'Submit the decision: harness edit, weights update or stop',
+          inputSchema: toolInputSchema(decisionAnswerSchema(context.mode, allowed)),
+        };
+        const conversation = options.openConversation({ system, user, tool });
+        const result = await askUntilValid(feedback.id, conversation, (answer) => parseDecisionAnswer(answer, context), maxAttempts);
+        return { decision: result.value, promptHash: feedbackPrompt.hash, usage: result.usage, attempts: result.attempts };
+      }),
+  };
+  return { meta, feedback };
+}

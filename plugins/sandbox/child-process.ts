@@ -1,0 +1,133 @@
+/**
+ * The default Sandbox: each run lays the scaffold out in a fresh temp dir and solves the examples in child
+ * processes (runner.mjs) under Node's permission model, a heap limit, a data rlimit, a per-example wall time, an
+ * output cap and JS-level guards against network and signals (guards.mjs). Any misbehaviour becomes an error
+ * result for that example and the run goes on with a fresh child; every example gets a result, in order.
+ */
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../../core/errors.ts';
+import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/sandbox.ts';
+import type { ExampleView } from '../../core/ports/task.ts';
+import { ChildSession, type SessionSpec, type Settlement } from './child-session.ts';
+import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
+
+export interface ChildProcessSandboxOptions {
+  /** Children solving the examples side by side (default 1); with more, onResult may come out of order. */
+  concurrency?: number;
+  /** Time for a child to start and import the scaffold (default 10 s). */
+  startupTimeoutMs?: number;
+  /** MiB above the heap limit allowed for off-heap data (default 256); null leaves the data rlimit unset. */
+  dataHeadroomMb?: number | null;
+  /** Cap on the JSON of one solve() output (default 1 MiB). */
+  maxOutputJsonBytes?: number;
+  maxLogEntries?: number;
+  maxLogChars?: number;
+  /** Where run dirs are made (default os.tmpdir()). */
+  tempRoot?: string;
+}
+
+const runnerPath = fileURLToPath(new URL('./runner.mjs', import.meta.url));
+const guardsPath = fileURLToPath(new URL('./guards.mjs', import.meta.url));
+
+export function createChildProcessSandbox(options: ChildProcessSandboxOptions = {}): Sandbox {
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ValidationError('must be a positive integer', 'concurrency');
+  return { run: (input, onResult) => runSandboxed(input, options, concurrency, onResult) };
+}
+
+function validateInput(input: SandboxRunInput): void {
+  const { limits } = input;
+  for (const field of ['timeMsPerExample', 'memoryMb', 'maxOutputBytes'] as const) {
+    if (!Number.isFinite(limits[field]) || limits[field] <= 0) throw new ValidationError('must be a positive number', `limits.${field}`);
+  }
+  if (!/^https?:\/\//.test(input.gatewayUrl)) throw new ValidationError('must be an http(s) URL', 'gatewayUrl');
+}
+
+/** A scaffold that cannot run at all fails every example the same way, without starting a child. */
+function preflightFailure(input: SandboxRunInput): Settlement | null {
+  const unsafe = unsafeScaffoldPath(input.scaffold);
+  if (unsafe !== null) return { ok: false, kind: 'escape', message: `scaffold file name ${JSON.stringify(unsafe)} leaves the scaffold dir` };
+  if (!(input.scaffold.entry in input.scaffold.files)) {
+    return { ok: false, kind: 'throw', message: `scaffold entry ${input.scaffold.entry} is not among its files` };
+  }
+  return null;
+}
+
+async function runSandboxed(
+  input: SandboxRunInput,
+  options: ChildProcessSandboxOptions,
+  concurrency: number,
+  onResult?: (result: SandboxResult) => void,
+): Promise<SandboxResult[]> {
+  validateInput(input);
+  const results: SandboxResult[] = new Array(input.examples.length);
+  // Set once the scaffold fails to load: loading is deterministic, so the other examples fail the same way.
+  let loadFailure = preflightFailure(input);
+  let next = 0;
+  const sessions = new Set<ChildSession>();
+  const dirs = loadFailure ? null : createRunDirs(options.tempRoot);
+  if (dirs) writeScaffold(dirs.scaffoldDir, input.scaffold);
+  const spec = (): SessionSpec => ({
+    runId: input.runId,
+    gatewayUrl: input.gatewayUrl,
+    runnerPath,
+    guardsPath,
+    runner: {
+      scaffoldDir: dirs!.scaffoldDir,
+      entry: input.scaffold.entry,
+      scratchDir: dirs!.scratchDir,
+      seed: input.seed,
+      maxOutputJsonBytes: options.maxOutputJsonBytes ?? 1024 * 1024,
+      maxOutputBytes: input.limits.maxOutputBytes,
+    },
+    limits: input.limits,
+    startupTimeoutMs: options.startupTimeoutMs ?? 10_000,
+    dataHeadroomMb: options.dataHeadroomMb === undefined ? 256 : options.dataHeadroomMb,
+    maxLogEntries: options.maxLogEntries ?? 200,
+    maxLogChars: options.maxLogChars ?? 2000,
+  });
+
+  const record = (index: number, example: ExampleView, settlement: Settlement, logs: string[], wallMs: number) => {
+    const result: SandboxResult = {
+      exampleId: example.id,
+      output: settlement.ok ? JSON.parse(settlement.outputJson) : null,
+      error: settlement.ok ? null : { kind: settlement.kind, message: settlement.message },
+      logs,
+      wallMs,
+    };
+    results[index] = result;
+    onResult?.(result);
+  };
+
+  const lane = async () => {
+    let session: ChildSession | null = null;
+    while (next < input.examples.length) {
+      const index = next++;
+      const example = input.examples[index]!;
+      const started = performance.now();
+      if (!loadFailure && !session?.alive) {
+        session = new ChildSession(spec());
+        sessions.add(session);
+        const loaded = await session.load();
+        if (!loaded.ok) loadFailure ??= loaded;
+      }
+      if (loadFailure || !session) {
+        record(index, example, loadFailure!, [], Math.round(performance.now() - started));
+        continue;
+      }
+      const solveStarted = performance.now();
+      const { settlement, logs } = await session.solve(example);
+      record(index, example, settlement, logs, Math.round(performance.now() - solveStarted));
+    }
+    session?.kill();
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, input.examples.length) }, lane));
+    return results;
+  } finally {
+    for (const session of sessions) session.kill();
+    if (dirs) rmSync(dirs.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * One sandbox child process: spawns runner.mjs under the permission model, feeds it one example at a time and
+ * turns whatever happens (a result, a throw, a hang, a flood, a crash) into a settlement. A session that was
+ * killed or exited is dead; the caller starts a fresh one for the remaining examples.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
+import type { ExampleView } from '../../core/ports/task.ts';
+import { postChatToGateway } from './gateway-client.ts';
+import { ChildMessageSchema, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
+
+export interface SessionSpec {
+  runId: string;
+  gatewayUrl: string;
+  runnerPath: string;
+  guardsPath: string;
+  runner: RunnerConfig;
+  limits: SandboxLimits;
+  startupTimeoutMs: number;
+  /** Extra MiB above the heap for the data-segment rlimit (off-heap buffers); null leaves it unset. */
+  dataHeadroomMb: number | null;
+  maxLogEntries: number;
+  maxLogChars: number;
+}
+
+export type Settlement = { ok: true; outputJson: string } | { ok: false; kind: SandboxErrorKind; message: string };
+
+export interface SolveOutcome {
+  settlement: Settlement;
+  logs: string[];
+}
+
+interface InFlight {
+  /** null while the scaffold is loading. */
+  exampleId: string | null;
+  settle: (settlement: Settlement) => void;
+  chats: Set<AbortController>;
+}
+
+const HEAP_OOM = /heap out of memory|Reached heap limit|Fatal process out of memory|Allocation failed|std::bad_alloc/i;
+/** Node prints a fatal error's reason first and a long native stack after it, so keep both ends of stderr. */
+const STDERR_KEEP_CHARS = 2000;
+
+export class ChildSession {
+  private readonly child: ChildProcess;
+  private inFlight: InFlight | null = null;
+  private outputBytes = 0;
+  private logs: string[] = [];
+  private droppedLogs = 0;
+  private stderrHead = '';
+  private stderrTail = '';
+  private dead = false;
+
+  constructor(private readonly spec: SessionSpec) {
+    this.child = spawnRunner(spec);
+    this.child.stdout?.on('data', (chunk: Buffer) => this.onOutput(chunk, 'stdout'));
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      if (this.stderrHead.length < STDERR_KEEP_CHARS) this.stderrHead += text.slice(0, STDERR_KEEP_CHARS - this.stderrHead.length);
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_KEEP_CHARS);
+      this.onOutput(chunk, 'stderr');
+    });
+    this.child.on('message', (raw) => this.onMessage(raw));
+    this.child.on('error', (error) => {
+      this.dead = true;
+      this.finish({ ok: false, kind: 'exit', message: `sandbox child failed: ${error.message}` });
+    });
+    this.child.on('close', (code, signal) => {
+      this.dead = true;
+      this.finish(this.exitSettlement(code, signal));
+    });
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Resolves once the scaffold is imported (ok) or failed to load. */
+  load(): Promise<Settlement> {
+    return this.await(null, this.spec.startupTimeoutMs, `the scaffold did not load within ${this.spec.startupTimeoutMs} ms`);
+  }
+
+  async solve(example: ExampleView): Promise<SolveOutcome> {
+    this.outputBytes = 0;
+    this.logs = [];
+    this.droppedLogs = 0;
+    const limit = this.spec.limits.timeMsPerExample;
+    const settled = this.await(example.id, limit, `solve did not finish within ${limit} ms`);
+    this.send({ type: 'solve', example });
+    const settlement = await settled;
+    const logs = this.droppedLogs > 0 ? [...this.logs, `[${this.droppedLogs} more log lines dropped]`] : this.logs;
+    return { settlement, logs };
+  }
+
+  kill(): void {
+    this.dead = true;
+    this.child.kill('SIGKILL');
+  }
+
+  private await(exampleId: string | null, timeoutMs: number, timeoutMessage: string): Promise<Settlement> {
+    if (this.dead) return Promise.resolve(this.exitSettlement(this.child.exitCode, this.child.signalCode));
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.terminate({ ok: false, kind: 'timeout', message: timeoutMessage }), timeoutMs);
+      this.inFlight = {
+        exampleId,
+        chats: new Set(),
+        settle: (settlement) => {
+          clearTimeout(timer);
+          resolve(settlement);
+        },
+      };
+    });
+  }
+
+  private finish(settlement: Settlement): void {
+    const inFlight = this.inFlight;
+    if (!inFlight) return;
+    this.inFlight = null;
+    for (const controller of inFlight.chats) controller.abort();
+    inFlight.settle(settlement);
+  }
+
+  /** Settles what is in flight with the reason first, so the exit that follows the kill cannot overwrite it. */
+  private terminate(settlement: Settlement & { ok: false }): void {
+    this.finish(settlement);
+    this.kill();
+  }
+
+  private exitSettlement(code: number | null, signal: NodeJS.Signals | null): Settlement {
+    const stderr = `${this.stderrHead}${this.stderrTail}`;
+    const fatalLine = /FATAL ERROR:[^\n]*/.exec(stderr)?.[0];
+    if (HEAP_OOM.test(stderr)) {
+      const reason = fatalLine ? `: ${fatalLine}` : '';
+      return { ok: false, kind: 'memory', message: `the scaffold ran out of memory (heap limit ${this.spec.limits.memoryMb} MB)${reason}` };
+    }
+    if (code === OUTPUT_FLOOD_EXIT_CODE) {
+      return { ok: false, kind: 'output', message: `the scaffold logged more than ${this.spec.limits.maxOutputBytes} bytes` };
+    }
+    const tail = this.stderrTail.trim() ? `; stderr: ${this.stderrTail.trim().slice(-500)}` : '';
+    return { ok: false, kind: 'exit', message: `the scaffold process exited (code ${code}, signal ${signal})${tail}` };
+  }
+
+  private onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
+    if (this.countOutput(chunk.length)) this.keepLog(`[${stream}] ${chunk.toString('utf8').trimEnd()}`);
+  }
+
+  /** Counts bytes the scaffold emits (stdio and logs); false once it is over the cap and has been killed. */
+  private countOutput(bytes: number): boolean {
+    this.outputBytes += bytes;
+    if (this.outputBytes <= this.spec.limits.maxOutputBytes) return true;
+    this.terminate({ ok: false, kind: 'output', message: `the scaffold wrote more than ${this.spec.limits.maxOutputBytes} bytes of output` });
+    return false;
+  }
+
+  private keepLog(message: string): void {
+    if (this.logs.length >= this.spec.maxLogEntries) this.droppedLogs += 1;
+    else this.logs.push(message.length > this.spec.maxLogChars ? `${message.slice(0, this.spec.maxLogChars)}…` : message);
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = ChildMessageSchema.safeParse(raw);
+    if (!parsed.success || this.dead) return;
+    const message = parsed.data;
+    const inFlight = this.inFlight;
+    const isCurrent = (exampleId: string | null) => inFlight !== null && inFlight.exampleId === exampleId;
+    switch (message.type) {
+      case 'ready':
+        if (isCurrent(null)) this.finish({ ok: true, outputJson: 'null' });
+        return;
+      case 'load_error':
+        if (isCurrent(null)) this.finish({ ok: false, kind: message.kind, message: message.message });
+        return;
+      case 'log':
+        if (this.countOutput(Buffer.byteLength(message.message)) && isCurrent(message.exampleId)) this.keepLog(message.message);
+        return;
+      case 'chat':
+        void this.relayChat(message, inFlight && isCurrent(message.exampleId) ? inFlight : null);
+        return;
+      case 'result':
+        if (isCurrent(message.exampleId)) this.finish(this.checkOutput(message.outputJson));
+        return;
+      case 'failure':
+        if (isCurrent(message.exampleId)) this.finish({ ok: false, kind: message.kind, message: message.message });
+        return;
+      case 'fatal':
+        this.terminate({ ok: false, kind: message.kind, message: `${message.message} (raised outside solve's promise)` });
+        return;
+    }
+  }
+
+  /** The runner already checks this; the parent checks again because the child is untrusted. */
+  private checkOutput(outputJson: string): Settlement {
+    const cap = this.spec.runner.maxOutputJsonBytes;
+    if (Buffer.byteLength(outputJson) > cap) return { ok: false, kind: 'throw', message: `solve's output is over the ${cap}-byte cap` };
+    try {
+      JSON.parse(outputJson);
+      return { ok: true, outputJson };
+    } catch {
+      return { ok: false, kind: 'throw', message: "solve's output arrived as invalid JSON" };
+    }
+  }
+
+  private async relayChat(message: Extract<ChildMessage, { type: 'chat' }>, inFlight: InFlight | null): Promise<void> {
+    if (!inFlight || inFlight.exampleId === null) {
+      this.send({ type: 'chat_result', callId: message.callId, ok: false, message: `example ${message.exampleId} is not in flight` });
+      return;
+    }
+    const controller = new AbortController();
+    inFlight.chats.add(controller);
+    try {
+      const value = await postChatToGateway({
+        gatewayUrl: this.spec.gatewayUrl,
+        runId: this.spec.runId,
+        exampleId: inFlight.exampleId,
+        request: message.request,
+        signal: controller.signal,
+      });
+      this.send({ type: 'chat_result', callId: message.callId, ok: true, value });
+    } catch (error) {
+      this.send({ type: 'chat_result', callId: message.callId, ok: false, message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      inFlight.chats.delete(controller);
+    }
+  }
+
+  private send(message: ParentMessage): void {
+    if (this.dead || !this.child.connected) return;
+    // A child that dies mid-send is handled by the 'close' listener; the callback only swallows EPIPE.
+    this.child.send(message, () => undefined);
+  }
+}
+
+function spawnRunner(spec: SessionSpec): ChildProcess {
+  const { runner } = spec;
+  const nodeArgs = [
+    '--experimental-permission',
+    `--allow-fs-read=${runner.scaffoldDir}`,
+    `--allow-fs-read=${runner.scratchDir}`,
+    `--allow-fs-read=${spec.runnerPath}`,
+    `--allow-fs-read=${spec.guardsPath}`,
+    `--allow-fs-write=${runner.scratchDir}`,
+    `--max-old-space-size=${spec.limits.memoryMb}`,
+    // Node's experimental-feature warning would otherwise count as scaffold output.
+    '--no-warnings',
+    spec.runnerPath,
+    JSON.stringify(runner),
+  ];
+  // An empty environment: no API keys, no NODE_OPTIONS from the parent.
+  const options = { cwd: runner.scratchDir, env: {}, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] as ('ignore' | 'pipe' | 'ipc')[] };
+  if (spec.dataHeadroomMb === null || !existsSync('/bin/sh')) return spawn(process.execPath, nodeArgs, options);
+  // --max-old-space-size bounds the JS heap only; the data rlimit also stops large off-heap buffers.
+  const dataLimitKb = (spec.limits.memoryMb + spec.dataHeadroomMb) * 1024;
+  const script = 'ulimit -d "$1" 2>/dev/null; shift; unset PWD; exec "$@"';
+  return spawn('/bin/sh', ['-c', script, 'sia-sandbox', String(dataLimitKb), process.execPath, ...nodeArgs], options);
+}

@@ -1,0 +1,60 @@
+/**
+ * The parent's side of ctx.llm.chat: the child has no network at all, so it hands each chat request over IPC
+ * and the parent POSTs it to the gateway, tagging it with the run and the example in flight (taken from the
+ * parent's own bookkeeping, never from the child's word).
+ */
+import { PluginError, ValidationError } from '../../core/errors.ts';
+import { ScaffoldChatRequestSchema } from './protocol.ts';
+
+export interface GatewayChatCall {
+  gatewayUrl: string;
+  runId: string;
+  exampleId: string;
+  request: unknown;
+  signal: AbortSignal;
+}
+
+export interface GatewayChatAnswer {
+  content: string;
+  logprobs: number[];
+}
+
+export async function postChatToGateway(call: GatewayChatCall): Promise<GatewayChatAnswer> {
+  const parsed = ScaffoldChatRequestSchema.safeParse(call.request);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(issue?.message ?? 'invalid request', `ctx.llm.chat request.${issue?.path.join('.') ?? ''}`);
+  }
+  const request = parsed.data;
+  const response = await fetch(`${call.gatewayUrl.replace(/\/+$/, '')}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-sia-run-id': call.runId, 'x-sia-example-id': call.exampleId },
+    body: JSON.stringify({
+      model: 'policy',
+      messages: request.messages,
+      guided_choice: request.guidedChoice,
+      temperature: request.temperature,
+      max_tokens: request.maxTokens,
+      logprobs: true,
+    }),
+    signal: call.signal,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new PluginError('sandbox', `gateway answered ${response.status}: ${text.slice(0, 500)}`);
+  return parseCompletion(text);
+}
+
+function parseCompletion(text: string): GatewayChatAnswer {
+  let body: { choices?: Array<{ message?: { content?: unknown }; logprobs?: { content?: Array<{ logprob?: unknown }> } | null }> };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new PluginError('sandbox', `gateway answered something that is not JSON: ${text.slice(0, 200)}`);
+  }
+  const choice = body.choices?.[0];
+  if (!choice || typeof choice.message?.content !== 'string') {
+    throw new PluginError('sandbox', 'gateway answer has no choices[0].message.content string');
+  }
+  const logprobs = (choice.logprobs?.content ?? []).map((token) => Number(token.logprob));
+  return { content: choice.message.content, logprobs };
+}

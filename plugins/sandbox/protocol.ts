@@ -1,0 +1,51 @@
+/**
+ * Messages between the sandbox parent and runner.mjs over the IPC channel. Everything the child sends is
+ * untrusted (the scaffold can call process.send itself), so the parent parses it with these schemas and only
+ * acts on messages about the example it has in flight.
+ */
+import { z } from 'zod';
+import type { ExampleView } from '../../core/ports/task.ts';
+
+export const SandboxErrorKindSchema = z.enum(['throw', 'timeout', 'memory', 'output', 'escape', 'exit']);
+
+/** The request a scaffold passes to ctx.llm.chat (ScaffoldContext), as the parent accepts it. */
+export const ScaffoldChatRequestSchema = z.object({
+  messages: z
+    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
+    .min(1),
+  guidedChoice: z.array(z.string()).min(1).optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().optional(),
+});
+export type ScaffoldChatRequest = z.infer<typeof ScaffoldChatRequestSchema>;
+
+export const ChildMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('load_error'), kind: SandboxErrorKindSchema, message: z.string() }),
+  z.object({ type: z.literal('log'), exampleId: z.string(), message: z.string() }),
+  // The request is checked on its own so a bad one is answered with an error naming the field.
+  z.object({ type: z.literal('chat'), callId: z.number().int(), exampleId: z.string(), request: z.unknown() }),
+  z.object({ type: z.literal('result'), exampleId: z.string(), outputJson: z.string() }),
+  z.object({ type: z.literal('failure'), exampleId: z.string(), kind: SandboxErrorKindSchema, message: z.string() }),
+  z.object({ type: z.literal('fatal'), kind: SandboxErrorKindSchema, message: z.string() }),
+]);
+export type ChildMessage = z.infer<typeof ChildMessageSchema>;
+
+export type ParentMessage =
+  | { type: 'solve'; example: ExampleView }
+  | { type: 'chat_result'; callId: number; ok: true; value: { content: string; logprobs: number[] } }
+  | { type: 'chat_result'; callId: number; ok: false; message: string };
+
+/** runner.mjs exits with this when the scaffold logs past maxOutputBytes. */
+export const OUTPUT_FLOOD_EXIT_CODE = 71;
+
+/** What runner.mjs reads from its first argument. */
+export interface RunnerConfig {
+  scaffoldDir: string;
+  entry: string;
+  scratchDir: string;
+  seed: number;
+  maxOutputJsonBytes: number;
+  /** Per-example budget for ctx.log and console output (the parent also counts stdout and stderr). */
+  maxOutputBytes: number;
+}

@@ -1,0 +1,79 @@
+import { IllegalStateError, NotFoundError } from '../core/errors.ts';
+import type { StoredEvent } from '../core/events/index.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
+import { lineageProjection, type LineageState } from '../core/projections/lineage.ts';
+import { foldEvents } from '../core/projections/projection.ts';
+import { project } from '../core/store/index.ts';
+
+/**
+ * The API's window on the log. Requests only ever see this view: its writing methods refuse, so no route can
+ * append, store a blob or move a checkpoint (the gateway, mounted separately, records through the real store).
+ */
+export function readOnlyView(store: EventStore): EventStore {
+  const refuse = (what: string) => () => {
+    throw new IllegalStateError(`the lineage API is read-only: it cannot ${what}`);
+  };
+  return {
+    kind: `${store.kind} (read-only)`,
+    read: (options) => store.read(options),
+    iterate: (options) => store.iterate(options),
+    streamVersion: (streamId) => store.streamVersion(streamId),
+    head: () => store.head(),
+    getBlob: (sha) => store.getBlob(sha),
+    getBlobText: (sha) => store.getBlobText(sha),
+    verify: () => store.verify(),
+    loadCheckpoint: (name) => store.loadCheckpoint(name),
+    append: refuse('append events'),
+    putBlob: refuse('store blobs'),
+    saveCheckpoint: refuse('save checkpoints'),
+    close: refuse('close the store'),
+  };
+}
+
+export interface LineageSnapshot {
+  state: LineageState;
+  position: number;
+}
+
+/**
+ * Lineage as of now, kept in memory and caught up incrementally (another process may be appending), and as
+ * of a past position (time travel). Past snapshots never change (the log is append-only), so a few are kept.
+ */
+export class LineageReader {
+  private live: LineageSnapshot | null = null;
+  private readonly past = new Map<number, LineageSnapshot>();
+
+  constructor(
+    readonly store: EventStore,
+    private readonly pastSnapshotsKept = 4,
+  ) {}
+
+  current(): LineageSnapshot {
+    const head = this.store.head();
+    if (!this.live) this.live = project(this.store, lineageProjection, { at: head });
+    else if (head > this.live.position) {
+      const fresh = this.store.iterate({ after: this.live.position, upTo: head, types: lineageProjection.handles });
+      this.live = { state: foldEvents(lineageProjection, fresh, this.live.state), position: head };
+    }
+    return this.live;
+  }
+
+  /** State as of `at` (clamped to the head); the live snapshot when `at` is absent or not behind it. */
+  asOf(at: number | undefined): LineageSnapshot {
+    const live = this.current();
+    if (at === undefined || at >= live.position) return live;
+    const kept = this.past.get(at);
+    if (kept) return kept;
+    const snapshot = project(this.store, lineageProjection, { at });
+    this.past.set(at, snapshot);
+    if (this.past.size > this.pastSnapshotsKept) this.past.delete(this.past.keys().next().value as number);
+    return snapshot;
+  }
+
+  /** The one event stored at `position`. */
+  eventAt(position: number): StoredEvent {
+    const [event] = this.store.read({ after: position - 1, upTo: position });
+    if (!event) throw new NotFoundError(`no event at position ${position}`);
+    return event;
+  }
+}

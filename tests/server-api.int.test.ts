@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore } from '../core/ports/event-store.ts';
+import { openSqliteEventStore } from '../core/store/index.ts';
+import { createApp } from '../server/app.ts';
+import { readOnlyView } from '../server/read-model.ts';
+import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, NodeDetail, StepsPage } from '../server/schemas.ts';
+import { experimentCreated } from './support/events.ts';
+import { scaffoldSource, writeLineageFixture, type LineageFixture } from './support/lineage-fixture.ts';
+
+let directory: string;
+let store: EventStore;
+let fixture: LineageFixture;
+let app: Hono;
+const get = async (path: string, init?: RequestInit) => {
+  const response = await app.request(path, init);
+  return { status: response.status, body: (await response.json()) as Record<string, any>, response };
+};
+
+beforeAll(() => {
+  directory = mkdtempSync(join(tmpdir(), 'sia-server-api-'));
+  store = openSqliteEventStore(join(directory, 'sia.db'));
+  fixture = writeLineageFixture(store, { iterations: 7, examplesPerRun: 3, adapterDir: join(directory, 'adapters') });
+  store.append('experiment-unaudited', [experimentCreated('unaudited')]);
+  app = createApp({ store });
+});
+afterAll(() => {
+  store.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+describe('lineage API through app.request()', () => {
+  it('lists experiments and shows one with its settings', async () => {
+    const list = ExperimentList.parse((await get('/api/experiments')).body);
+    expect(list.experiments.map((e) => e.id)).toEqual([fixture.experimentId, 'unaudited']);
+    expect(list.experiments[0]).toMatchObject({ nodeCount: fixture.nodeIds.length, decisionCount: 7, status: 'finished', bestNodeId: fixture.bestNodeId });
+    const detail = ExperimentDetail.parse((await get(`/api/experiments/${fixture.experimentId}`)).body);
+    expect(detail.experiment.nodeIds).toEqual(fixture.nodeIds);
+    expect(detail.created).toMatchObject({ task: { id: 'gsm8k' }, mode: 'w+h' });
+  });
+
+  it('answers the lineage with statuses, kinds, iterations and scores, and as of a past position', async () => {
+    const lineage = LineageBody.parse((await get(`/api/experiments/${fixture.experimentId}/lineage`)).body);
+    expect(lineage.nodes.map((n) => n.id)).toEqual(fixture.nodeIds);
+    expect(lineage.nodes.filter((n) => n.status === 'rejected').map((n) => n.id)).toEqual(fixture.rejectedNodeIds);
+    expect(lineage.nodes.filter((n) => n.kind === 'weights').map((n) => n.id)).toEqual(fixture.weightNodeIds);
+    expect(lineage.nodes.map((n) => n.iteration)).toEqual(fixture.nodeIds.map((_, i) => i));
+    for (const node of lineage.nodes) expect(Object.keys(node.scores).sort()).toEqual(['dev', 'holdout', 'train']);
+
+    const third = lineage.nodes[2];
+    const past = LineageBody.parse((await get(`/api/experiments/${fixture.experimentId}/lineage?at=${third.position}`)).body);
+    expect(past.position).toBe(third.position);
+    expect(past.nodes.map((n) => n.id)).toEqual(fixture.nodeIds.slice(0, 3));
+    expect(past.nodes[2]).toMatchObject({ status: 'proposed', scores: {} });
+    expect(past.experiment.status).toBe('running');
+
+    const clamped = await get(`/api/experiments/${fixture.experimentId}/lineage?at=999999`);
+    expect(clamped.body.position).toBe(store.head());
+    expect((await get(`/api/experiments/unaudited/lineage?at=${third.position}`)).status).toBe(404);
+  });
+
+  it('shows a harness node with its diff and files, and a weight node with its adapter manifest', async () => {
+    const harnessId = fixture.nodeIds.find((id, i) => i > 0 && !fixture.weightNodeIds.includes(id))!;
+    const harness = NodeDetail.parse((await get(`/api/nodes/${harnessId}`)).body);
+    expect(harness.node.kind).toBe('harness');
+    expect(harness.scaffold.diff).toMatch(/^\+.*samples|^-.*samples/m);
+    const prompt = harness.scaffold.files.find((file) => file.path === 'prompt.txt')!;
+    expect(prompt.content).toContain('Answer with the final number only.');
+    expect(harness.runs.map((run) => run.split)).toEqual(['train', 'dev', 'holdout']);
+    expect(harness.runs.find((run) => run.split === 'dev')!.score).toBe(harness.node.scores.dev);
+
+    const weights = NodeDetail.parse((await get(`/api/nodes/${fixture.weightNodeIds[0]}`)).body);
+    expect(weights.scaffold.diff).toBe('');
+    expect(weights.scaffold.scaffoldId).toBe(weights.node.scaffoldId);
+    expect(weights.adapter).toMatchObject({ adapterId: weights.node.adapterId, manifest: { adapterId: weights.node.adapterId, rank: 4 } });
+    const seed = NodeDetail.parse((await get(`/api/nodes/${fixture.nodeIds[0]}`)).body);
+    expect(seed.adapter).toBeNull();
+    expect(Object.fromEntries(seed.scaffold.files.map((file) => [file.path, file.content]))).toEqual(scaffoldSource(1, 0.7, 'Think step by step.'));
+  });
+
+  it('pages through a run’s steps with a cursor', async () => {
+    const runId = fixture.runIds[4];
+    const seen: number[] = [];
+    let after = 0;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = StepsPage.parse((await get(`/api/runs/${runId}/steps?after=${after}&limit=4`)).body);
+      seen.push(...page.steps.map((step) => step.index));
+      after = page.next;
+      if (!page.hasMore) break;
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    expect((await get('/api/runs/no-such-run/steps')).status).toBe(404);
+  });
+
+  it('pages through the whole log by cursor without gaps or repeats, and filters by stream and type', async () => {
+    const positions: number[] = [];
+    let after = 0;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = EventsPage.parse((await get(`/api/events?after=${after}&limit=37`)).body);
+      positions.push(...page.events.map((event) => event.position));
+      after = page.next;
+      if (!page.hasMore) break;
+    }
+    expect(positions).toEqual(Array.from({ length: store.head() }, (_, i) => i + 1));
+    const finished = await get(`/api/events?types=run.finished,experiment.finished&stream=run-${fixture.runIds[0]}`);
+    expect(finished.body.events.map((e: { type: string }) => e.type)).toEqual(['run.finished']);
+  });
+
+  it('returns the latest audit, or 404 saying none was made', async () => {
+    const audit = AuditBody.parse((await get(`/api/experiments/${fixture.experimentId}/audit`)).body);
+    expect(audit.audit.checks.map((check) => check.name)).toContain('holdout-gap');
+    const none = await get('/api/experiments/unaudited/audit');
+    expect(none.status).toBe(404);
+    expect(none.body.message).toMatch(/has not been audited yet/);
+  });
+});
+
+describe('request validation and errors', () => {
+  it.each([
+    ['/api/experiments/bad%20id', 400, 'id'],
+    ['/api/experiments/exp-demo/lineage?at=-1', 400, 'at'],
+    ['/api/experiments/exp-demo/lineage?at=soon', 400, 'at'],
+    ['/api/experiments/exp-demo/lineage?when=3', 400, 'when'],
+    ['/api/events?after=1.5', 400, 'after'],
+    ['/api/events?limit=0', 400, 'limit'],
+    ['/api/events?limit=5000', 400, 'limit'],
+    ['/api/events?types=run.exploded', 400, 'types.0'],
+    ['/api/runs/r1/steps?cursor=3', 400, 'cursor'],
+  ])('GET %s → %i naming %s', async (path, status, field) => {
+    const { status: got, body } = await get(path);
+    expect(got).toBe(status);
+    expect(body).toMatchObject({ error: 'ValidationError', field });
+    expect(body.message).toContain(field);
+  });
+
+  it('answers unknown ids and routes with JSON 404s', async () => {
+    for (const path of ['/api/experiments/nope', '/api/nodes/nope', '/api/experiments/nope/audit', '/api/nowhere']) {
+      const { status, body } = await get(path);
+      expect([path, status]).toEqual([path, 404]);
+      expect(body.message).toMatch(/nope|nowhere/);
+    }
+  });
+});
+
+describe('the API cannot write to the log', () => {
+  it('refuses every writing method and leaves the log as it was', async () => {
+    const head = store.head();
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      for (const path of ['/api/experiments', `/api/experiments/${fixture.experimentId}`, '/api/events', '/']) {
+        const response = await app.request(path, { method, body: '{}', headers: { 'content-type': 'application/json' } });
+        expect([method, path, response.status]).toEqual([method, path, 405]);
+      }
+    }
+    expect(store.head()).toBe(head);
+    expect(store.verify().ok).toBe(true);
+  });
+
+  it('hands routes a view whose writing methods throw', () => {
+    const view = readOnlyView(store);
+    expect(() => view.append('x', [experimentCreated('x')])).toThrow(/read-only/);
+    expect(() => view.putBlob('x')).toThrow(/read-only/);
+    expect(() => view.saveCheckpoint('lineage@1', 1, '{}')).toThrow(/read-only/);
+  });
+});
+
+describe('auth, host guard, gateway mount, OpenAPI', () => {
+  it('needs the bearer token on every route when one is set, and trades ?token= for a cookie on /', async () => {
+    const gateway = new Hono().get('/models', (c) => c.json({ data: [{ id: 'policy' }] }));
+    const secured = createApp({ store, token: 's3cret', gateway });
+    for (const path of ['/api/experiments', '/', '/ui/app.js', '/api/openapi.json', '/v1/models']) {
+      expect((await secured.request(path)).status).toBe(401);
+      expect((await secured.request(path, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await secured.request(path, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    }
+    const exchange = await secured.request('/?token=s3cret');
+    expect(exchange.status).toBe(303);
+    const cookie = exchange.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect((await secured.request('/api/experiments', { headers: { cookie: cookie.split(';')[0] } })).status).toBe(200);
+  });
+
+  it('without a token, refuses Host headers that are not loopback (DNS rebinding)', async () => {
+    expect((await app.request('/api/experiments', { headers: { host: 'evil.example:4600' } })).status).toBe(403);
+    expect((await app.request('/api/experiments', { headers: { host: '127.0.0.1:4600' } })).status).toBe(200);
+  });
+
+  it('describes every contract route with the zod types in /api/openapi.json', async () => {
+    const { body } = await get('/api/openapi.json');
+    expect(body.openapi).toBe('3.1.0');
+    const contract = ['/api/experiments', '/api/experiments/{id}', '/api/experiments/{id}/lineage', '/api/nodes/{id}', '/api/runs/{id}/steps', '/api/events', '/api/events/stream', '/api/experiments/{id}/audit', '/api/openapi.json', '/'];
+    expect(Object.keys(body.paths).sort()).toEqual(contract.sort());
+    const lineage = body.paths['/api/experiments/{id}/lineage'].get;
+    expect(lineage.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'at']);
+    expect(lineage.responses[200].content['application/json'].schema.properties.nodes.items.properties).toHaveProperty('iteration');
+    expect(body.paths['/api/events/stream'].get.parameters.map((p: { name: string }) => p.name)).toContain('Last-Event-ID');
+  });
+
+  it('serves the UI files with a policy that allows no other origin', async () => {
+    const page = await app.request('/');
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    const html = await page.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect((await app.request('/ui/tree.js')).status).toBe(200);
+    expect((await app.request('/ui/..%2Fapp.ts')).status).toBe(404);
+  });
+});

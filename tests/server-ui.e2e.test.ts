@@ -1,0 +1,126 @@
+/**
+ * The web UI in headless Chromium on a run's database: the experiment list, the lineage tree, the score
+ * curves, a live update through SSE, and a node page with its diff and steps. Screenshots go to out/server-ui/.
+ * SIA_E2E_DB=path/to/sia.db runs it on that database (a copy; the original is never written).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStore } from '../core/ports/event-store.ts';
+import { openSqliteEventStore } from '../core/store/index.ts';
+import { startServer, type RunningServer } from '../server/serve.ts';
+import { writeLineageFixture } from './support/lineage-fixture.ts';
+
+const CHROMIUM = process.env.SIA_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing) console.log(`server-ui.e2e: skipped — no Chromium at ${CHROMIUM} (install Debian's \`chromium\`, or set SIA_CHROMIUM)`);
+const SCREENSHOTS = resolve('out/server-ui');
+
+let directory: string;
+let store: EventStore;
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+let experimentId: string;
+const pageErrors: string[] = [];
+
+async function copyOf(source: string, target: string): Promise<void> {
+  const original = openSqliteEventStore(source, { readonly: true });
+  try {
+    await original.database.backup(target);
+  } finally {
+    original.close();
+  }
+}
+
+const api = async (path: string) => (await fetch(`${server.url}${path}`)).json();
+
+describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'sia-server-ui-'));
+    const file = join(directory, 'sia.db');
+    if (process.env.SIA_E2E_DB) await copyOf(process.env.SIA_E2E_DB, file);
+    store = openSqliteEventStore(file);
+    if (!process.env.SIA_E2E_DB) writeLineageFixture(store, { iterations: 9, examplesPerRun: 4, adapterDir: join(directory, 'adapters'), finish: false, audit: false });
+    const { experiments } = await (startServer(store, { port: 0, stream: { pollMs: 100 } }).then((running) => ((server = running), api('/api/experiments'))));
+    experimentId = experiments[experiments.length - 1].id;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    store?.close();
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('lists experiments, draws the lineage tree and the score curves', async () => {
+    await page.goto(`${server.url}/`);
+    await page.locator(`#experiments a[href="#/experiments/${experimentId}"]`).click();
+    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const tree = page.locator('#lineage-tree');
+    await expect.poll(() => tree.locator('g.node').count(), { timeout: 10_000 }).toBe(lineage.nodes.length);
+
+    const rejected = lineage.nodes.filter((node: { status: string }) => node.status === 'rejected');
+    expect(await tree.locator('g.node.rejected').count()).toBe(rejected.length);
+    const weightEdges = lineage.nodes.filter((node: { kind: string; parentId: string | null }) => node.kind === 'weights' && node.parentId).length;
+    expect(await tree.locator('path.edge.weights').count()).toBe(weightEdges);
+    if (weightEdges) expect(await tree.locator('path.edge.weights').first().evaluate((edge) => getComputedStyle(edge).strokeDasharray)).not.toBe('none');
+    if (rejected.length) {
+      const fills = await Promise.all(['g.node.rejected circle', 'g.node:not(.rejected) circle'].map((selector) => tree.locator(selector).first().evaluate((c) => getComputedStyle(c).fill)));
+      expect(fills[0]).not.toBe(fills[1]);
+    }
+
+    const box = await tree.boundingBox();
+    expect(box!.width).toBeGreaterThan(100);
+    const keptWithDev = lineage.nodes.filter((node: { status: string; scores: { dev?: number } }) => node.status !== 'rejected' && node.scores.dev !== undefined).length;
+    const devCurve = page.locator('#score-curves polyline[data-split="dev"]');
+    expect((await devCurve.getAttribute('points'))!.trim().split(/\s+/)).toHaveLength(keptWithDev);
+    expect(await page.locator('#score-curves circle.dot').count()).toBeGreaterThan(0);
+
+    const screenshot = join(SCREENSHOTS, 'lineage.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`server-ui.e2e: lineage screenshot at ${screenshot}`);
+  }, 30_000);
+
+  it('redraws the tree when the run appends a node (SSE)', async () => {
+    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const parent = lineage.nodes[lineage.nodes.length - 1];
+    const nodeId = `${experimentId}-live-node`;
+    const writer = openSqliteEventStore(join(directory, 'sia.db'));
+    try {
+      writer.append(`experiment-${experimentId}`, [
+        {
+          id: `${nodeId}-proposed`,
+          type: 'scaffold.proposed',
+          data: { experimentId, nodeId, parentNodeId: parent.id, scaffoldId: parent.scaffoldId, parentScaffoldId: parent.scaffoldId, adapterId: parent.adapterId, files: {}, entry: 'solve.mjs', author: 'feedback', rationale: 'appended by the browser test', diff: '', promptHash: null, operator: null },
+        },
+      ]);
+    } finally {
+      writer.close();
+    }
+    await page.locator(`#lineage-tree g.node[data-node-id="${nodeId}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#live').textContent()).toBe('live');
+  }, 30_000);
+
+  it('opens a node page with the scaffold diff and the run’s steps', async () => {
+    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const edited = lineage.nodes.find((node: { kind: string; runIds: string[] }) => node.kind === 'harness' && node.runIds.length) ?? lineage.nodes[0];
+    await page.locator(`#lineage-tree g.node[data-node-id="${edited.id}"]`).click();
+    await page.locator('#run-steps table').waitFor({ timeout: 10_000 });
+    if (edited.kind === 'harness') expect(await page.locator('#scaffold-diff span.add').count()).toBeGreaterThan(0);
+    expect(await page.locator('#run-steps tr').count()).toBeGreaterThan(1);
+    const detail = await api(`/api/nodes/${edited.id}`);
+    expect(await page.locator('#scaffold-files summary').allTextContents()).toEqual(detail.scaffold.files.map((file: { path: string }) => expect.stringContaining(file.path)));
+    const screenshot = join(SCREENSHOTS, 'node.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`server-ui.e2e: node screenshot at ${screenshot}`);
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+});
