@@ -4,6 +4,7 @@ import { loadConfig } from '../loop/config.ts';
 import { requireExperiment } from '../loop/experiment-log.ts';
 import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
 import { experimentSummary } from '../loop/summary.ts';
+import { loadTask } from '../plugins/tasks/index.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -44,9 +45,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('max-wall-s', { type: 'number', describe: 'stop after this many seconds' })
       .option('gate-confidence', { type: 'number', default: DEFAULT_OPTIONS.gate.confidence, describe: 'confidence of the acceptance gate bound' }) as never,
   handler: async (args) => {
+    // Flags and config are checked before the log is opened: bad input writes nothing.
+    const config = loadConfig(args.config);
+    if (!args.resume && !args.task) throw new ValidationError('name a task: --task gsm8k (see `sia tasks list`) or --task ./my-task', '--task');
+    const fresh = args.resume ? null : settingsFrom(args, config);
+    const task = fresh ? await loadTask(fresh.task) : undefined;
     const store = openStore(args.db);
     try {
-      const config = loadConfig(args.config);
       const progress = (line: string) => process.stderr.write(`${line}\n`);
       let experimentId: string;
       if (args.resume) {
@@ -57,8 +62,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         const settings = { ...recorded, options: { ...recorded.options, iterations: args.iterations ?? recorded.options.iterations } };
         experimentId = await runSession({ store, dbFile: args.db, settings, config, experimentId: args.resume, resumeState: state, onProgress: progress });
       } else {
-        if (!args.task) throw new ValidationError('name a task: --task gsm8k (see `sia tasks list`) or --task ./my-task', '--task');
-        experimentId = await runSession({ store, dbFile: args.db, settings: settingsFrom(args, config), config, onProgress: progress });
+        experimentId = await runSession({ store, dbFile: args.db, settings: fresh as SessionSettings, config, task, onProgress: progress });
       }
       const summary = experimentSummary(store, experimentId);
       if (args.json) printJson(summary);

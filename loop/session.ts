@@ -3,9 +3,10 @@ import { dirname, join, resolve } from 'node:path';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { DEFAULT_GATE } from '../core/loop/gate.ts';
 import type { LoopState } from '../core/loop/state.ts';
+import type { Task } from '../core/ports/task.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import type { SiaConfig } from './config.ts';
-import { randomId, type LoopContext, type LoopOptions } from './context.ts';
+import { randomId, type LoopContext, type LoopOptions, type Stack } from './context.ts';
 import { startGateway } from './gateway-server.ts';
 import { runLoop, type NewExperiment } from './run-loop.ts';
 import { buildStack, type StackChoice } from './stack.ts';
@@ -40,13 +41,16 @@ export async function runSession(input: {
   resumeState?: LoopState;
   forkOf?: NewExperiment['forkOf'];
   onProgress?: (line: string) => void;
+  /** The task when the caller loaded it already (to check it before opening the log). */
+  task?: Task;
 }): Promise<string> {
   const { store, settings } = input;
-  const task = await loadTask(settings.task);
+  const task = input.task ?? (await loadTask(settings.task));
   const workDir = join(dirname(resolve(input.dbFile)), '.sia');
   mkdirSync(workDir, { recursive: true });
-  const stack = buildStack(settings, input.config, task, workDir);
-  const gateway = await startGateway(store, () => stack.policy);
+  let stack: Stack | null = null;
+  const gateway = await startGateway(store, () => (stack as Stack).policy);
+  stack = buildStack(settings, input.config, task, workDir, gateway.fetch);
   const experimentId = input.experimentId ?? randomId('x');
   const context: LoopContext = {
     store,

@@ -20,7 +20,7 @@ export interface StackChoice {
 }
 
 /** Builds the providers an experiment runs with; the embedded default needs no key, GPU or network. */
-export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, workDir: string): Stack {
+export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, workDir: string, gatewayFetch?: typeof fetch): Stack {
   const agents =
     choice.agents === 'offline'
       ? createOfflineAgents({ knobs: task.knobs })
@@ -35,7 +35,7 @@ export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, w
       : choice.trainer === 'local'
         ? createLocalTrainer({ workDir, ...config.local })
         : createModalTrainer({ ...config.modal });
-  return { meta: agents.meta, feedback: agents.feedback, policy, trainer, sandbox: createChildProcessSandbox(), baseModel: openaiPolicy?.model ?? TINY_BASE_MODEL, names: { ...choice } };
+  return { meta: agents.meta, feedback: agents.feedback, policy, trainer, sandbox: createChildProcessSandbox({ gatewayFetch }), baseModel: openaiPolicy?.model ?? TINY_BASE_MODEL, names: { ...choice } };
 }
 
 function required<T>(value: T | undefined, key: string, flag: string): T {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isSiaError, ValidationError } from '../core/errors.ts';
 import type { Usage } from '../core/events/index.ts';
 import type { PolicyModel } from '../core/ports/policy-model.ts';
-import type { EventStore } from '../core/ports/event-store.ts';
+import type { EventStore, NewEvent } from '../core/ports/event-store.ts';
 import { addUsage } from '../core/loop/state.ts';
 
 const ChatBody = z.object({
@@ -23,18 +23,36 @@ interface ActiveRun {
   /** Rollouts sample the policy whatever temperature the scaffold asks for. */
   temperature: number | null;
   seed: number;
+  /** Recorded steps not yet appended: written in batches, and always before the run closes. */
+  pending: NewEvent[];
 }
 
-/** Runs the gateway records calls for. A call naming no open run is refused (nothing goes unrecorded). */
-export function createRunRegistry() {
+const FLUSH_EVERY = 32;
+
+/**
+ * Runs the gateway records calls for. A call naming no open run is refused (nothing goes unrecorded).
+ * Steps are appended in batches per run (one transaction per batch instead of per call) and flushed when the
+ * run closes, before its run.finished: a kill can only lose steps of an unfinished run, which resume repeats.
+ */
+export function createRunRegistry(store: EventStore) {
   const runs = new Map<string, ActiveRun>();
+  const flush = (runId: string, run: ActiveRun) => {
+    if (run.pending.length) store.append(`run-${runId}`, run.pending.splice(0));
+  };
   return {
     open(runId: string, options: { temperature?: number | null; seed?: number } = {}) {
-      runs.set(runId, { nextIndex: 0, usage: { promptTokens: 0, completionTokens: 0, costUsd: null }, temperature: options.temperature ?? null, seed: options.seed ?? 0 });
+      runs.set(runId, { nextIndex: 0, usage: { promptTokens: 0, completionTokens: 0, costUsd: null }, temperature: options.temperature ?? null, seed: options.seed ?? 0, pending: [] });
     },
     get: (runId: string) => runs.get(runId),
+    record(runId: string, event: NewEvent) {
+      const run = runs.get(runId);
+      if (!run) return;
+      run.pending.push(event);
+      if (run.pending.length >= FLUSH_EVERY) flush(runId, run);
+    },
     close(runId: string): Usage {
       const run = runs.get(runId);
+      if (run) flush(runId, run);
       runs.delete(runId);
       return run?.usage ?? { promptTokens: 0, completionTokens: 0, costUsd: null };
     },
@@ -46,7 +64,7 @@ export type RunRegistry = ReturnType<typeof createRunRegistry>;
  * The OpenAI-compatible gateway in front of the policy: every call becomes a run.step_recorded event with
  * messages, completion, token ids, logprobs, latency and usage. `guided_choice` as vLLM takes it.
  */
-export function createGateway(options: { store: EventStore; policy: () => PolicyModel; runs: RunRegistry; now?: () => number }) {
+export function createGateway(options: { policy: () => PolicyModel; runs: RunRegistry; now?: () => number }) {
   const now = options.now ?? (() => performance.now());
   const app = new Hono();
 
@@ -84,8 +102,7 @@ export function createGateway(options: { store: EventStore; policy: () => Policy
         : null;
       const usage: Usage = { ...response.usage, costUsd };
       run.usage = addUsage(run.usage, usage);
-      options.store.append(`run-${runId}`, [
-        {
+      options.runs.record(runId, {
           id: `${runId}-step-${index}`,
           type: 'run.step_recorded',
           data: {
@@ -103,14 +120,11 @@ export function createGateway(options: { store: EventStore; policy: () => Policy
               usage,
             },
           },
-        },
-      ]);
+        });
       return c.json(toOpenAIResponse(`${runId}-${index}`, response.model, response.content, response.tokenIds, response.logprobs, usage));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      options.store.append(`run-${runId}`, [
-        { id: `${runId}-step-${index}`, type: 'run.step_recorded', data: { runId, exampleId, index, step: { kind: 'error', errorKind: 'model', message } } },
-      ]);
+      options.runs.record(runId, { id: `${runId}-step-${index}`, type: 'run.step_recorded', data: { runId, exampleId, index, step: { kind: 'error', errorKind: 'model', message } } });
       const status = isSiaError(error) && error instanceof ValidationError ? 400 : 502;
       return c.json({ error: { message } }, status);
     }

@@ -2,7 +2,6 @@ import { IllegalStateError, NotFoundError } from '../core/errors.ts';
 import type { StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { lineageProjection, type LineageState } from '../core/projections/lineage.ts';
-import { foldEvents } from '../core/projections/projection.ts';
 import { project } from '../core/store/index.ts';
 
 /**
@@ -32,7 +31,10 @@ export function readOnlyView(store: EventStore): EventStore {
 
 export interface LineageSnapshot {
   state: LineageState;
+  /** The log position the state is as of. */
   position: number;
+  /** Position of the last event that changed the state: snapshots with equal `changedAt` show the same lineage. */
+  changedAt: number;
 }
 
 /**
@@ -50,10 +52,14 @@ export class LineageReader {
 
   current(): LineageSnapshot {
     const head = this.store.head();
-    if (!this.live) this.live = project(this.store, lineageProjection, { at: head });
+    if (!this.live) this.live = { ...project(this.store, lineageProjection, { at: head }), changedAt: head };
     else if (head > this.live.position) {
-      const fresh = this.store.iterate({ after: this.live.position, upTo: head, types: lineageProjection.handles });
-      this.live = { state: foldEvents(lineageProjection, fresh, this.live.state), position: head };
+      let { state, changedAt } = this.live;
+      for (const event of this.store.iterate({ after: this.live.position, upTo: head, types: lineageProjection.handles })) {
+        state = lineageProjection.evolve(state, event);
+        changedAt = event.position;
+      }
+      this.live = { state, position: head, changedAt };
     }
     return this.live;
   }
@@ -64,7 +70,7 @@ export class LineageReader {
     if (at === undefined || at >= live.position) return live;
     const kept = this.past.get(at);
     if (kept) return kept;
-    const snapshot = project(this.store, lineageProjection, { at });
+    const snapshot = { ...project(this.store, lineageProjection, { at }), changedAt: at };
     this.past.set(at, snapshot);
     if (this.past.size > this.pastSnapshotsKept) this.past.delete(this.past.keys().next().value as number);
     return snapshot;

@@ -8,7 +8,7 @@ import { openSqliteEventStore } from '../core/store/index.ts';
 import { createApp } from '../server/app.ts';
 import { readOnlyView } from '../server/read-model.ts';
 import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, NodeDetail, StepsPage } from '../server/schemas.ts';
-import { experimentCreated } from './support/events.ts';
+import { experimentCreated, logEvent, runFinished, runStarted } from './support/events.ts';
 import { scaffoldSource, writeLineageFixture, type LineageFixture } from './support/lineage-fixture.ts';
 
 let directory: string;
@@ -206,5 +206,27 @@ describe('auth, host guard, gateway mount, OpenAPI', () => {
     expect(html).not.toMatch(/https?:\/\//);
     expect((await app.request('/ui/tree.js')).status).toBe(200);
     expect((await app.request('/ui/..%2Fapp.ts')).status).toBe(404);
+  });
+});
+
+describe('lineage caching', () => {
+  it('answers 304 while the lineage is unchanged and a fresh body once a run changes it', async () => {
+    const path = `/api/experiments/${fixture.experimentId}/lineage`;
+    const first = await app.request(path);
+    const etag = first.headers.get('etag')!;
+    expect((await app.request(path, { headers: { 'if-none-match': etag } })).status).toBe(304);
+
+    store.append('run-noise', [logEvent('noise-1', 'noise', 0)]); // moves the head, not the lineage
+    const moved = await get(path);
+    expect(moved.body.position).toBe(store.head());
+    expect(moved.response.headers.get('etag')).toBe(etag);
+
+    const [nodeId] = fixture.nodeIds;
+    store.append('run-rescore', [runStarted(fixture.experimentId, 'rescore', nodeId, 'dev'), runFinished(fixture.experimentId, 'rescore', nodeId, 'dev', 0.987)]);
+    const changed = await app.request(path, { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    const body = LineageBody.parse(await changed.json());
+    expect(body.nodes[0].scores.dev).toBe(0.987);
   });
 });

@@ -25,6 +25,11 @@ export interface ChildProcessSandboxOptions {
   maxLogChars?: number;
   /** Where run dirs are made (default os.tmpdir()). */
   tempRoot?: string;
+  /**
+   * How the parent reaches the gateway (default global fetch over loopback HTTP). The loop passes the gateway
+   * app's own fetch when it runs in this process: the same requests, without a socket per call.
+   */
+  gatewayFetch?: typeof fetch;
 }
 
 const runnerPath = fileURLToPath(new URL('./runner.mjs', import.meta.url));
@@ -65,12 +70,14 @@ async function runSandboxed(
   // Set once the scaffold fails to load: loading is deterministic, so the other examples fail the same way.
   let loadFailure = preflightFailure(input);
   let next = 0;
+  const maxOutputJsonBytes = options.maxOutputJsonBytes ?? 1024 * 1024;
   const sessions = new Set<ChildSession>();
   const dirs = loadFailure ? null : createRunDirs(options.tempRoot);
   if (dirs) writeScaffold(dirs.scaffoldDir, input.scaffold);
   const spec = (): SessionSpec => ({
     runId: input.runId,
     gatewayUrl: input.gatewayUrl,
+    gatewayFetch: options.gatewayFetch ?? fetch,
     runnerPath,
     guardsPath,
     runner: {
@@ -78,7 +85,7 @@ async function runSandboxed(
       entry: input.scaffold.entry,
       scratchDir: dirs!.scratchDir,
       seed: input.seed,
-      maxOutputJsonBytes: options.maxOutputJsonBytes ?? 1024 * 1024,
+      maxOutputJsonBytes,
       maxOutputBytes: input.limits.maxOutputBytes,
     },
     limits: input.limits,
@@ -86,12 +93,14 @@ async function runSandboxed(
     dataHeadroomMb: options.dataHeadroomMb === undefined ? 256 : options.dataHeadroomMb,
     maxLogEntries: options.maxLogEntries ?? 200,
     maxLogChars: options.maxLogChars ?? 2000,
+    // Room for the biggest result plus a chat request with a long prompt.
+    maxControlLineBytes: maxOutputJsonBytes + input.limits.maxOutputBytes + 4 * 1024 * 1024,
   });
 
   const record = (index: number, example: ExampleView, settlement: Settlement, logs: string[], wallMs: number) => {
     const result: SandboxResult = {
       exampleId: example.id,
-      output: settlement.ok ? JSON.parse(settlement.outputJson) : null,
+      output: settlement.ok ? settlement.output : null,
       error: settlement.ok ? null : { kind: settlement.kind, message: settlement.message },
       logs,
       wallMs,

@@ -8,11 +8,12 @@ import { existsSync } from 'node:fs';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
 import { postChatToGateway } from './gateway-client.ts';
-import { ChildMessageSchema, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
+import { ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
 
 export interface SessionSpec {
   runId: string;
   gatewayUrl: string;
+  gatewayFetch: typeof fetch;
   runnerPath: string;
   guardsPath: string;
   runner: RunnerConfig;
@@ -22,9 +23,11 @@ export interface SessionSpec {
   dataHeadroomMb: number | null;
   maxLogEntries: number;
   maxLogChars: number;
+  /** Longest line the parent buffers from the child's control channel. */
+  maxControlLineBytes: number;
 }
 
-export type Settlement = { ok: true; outputJson: string } | { ok: false; kind: SandboxErrorKind; message: string };
+export type Settlement = { ok: true; output: unknown } | { ok: false; kind: SandboxErrorKind; message: string };
 
 export interface SolveOutcome {
   settlement: Settlement;
@@ -48,6 +51,7 @@ export class ChildSession {
   private outputBytes = 0;
   private logs: string[] = [];
   private droppedLogs = 0;
+  private controlBuffer = '';
   private stderrHead = '';
   private stderrTail = '';
   private dead = false;
@@ -61,7 +65,9 @@ export class ChildSession {
       this.stderrTail = (this.stderrTail + text).slice(-STDERR_KEEP_CHARS);
       this.onOutput(chunk, 'stderr');
     });
-    this.child.on('message', (raw) => this.onMessage(raw));
+    this.child.stdio[CONTROL_FD]?.on('data', (chunk: Buffer) => this.onControlData(chunk));
+    // The child may close its stdin or die mid-write; 'close' reports that, so write errors are dropped.
+    this.child.stdin?.on('error', () => undefined);
     this.child.on('error', (error) => {
       this.dead = true;
       this.finish({ ok: false, kind: 'exit', message: `sandbox child failed: ${error.message}` });
@@ -89,7 +95,7 @@ export class ChildSession {
     const settled = this.await(example.id, limit, `solve did not finish within ${limit} ms`);
     this.send({ type: 'solve', example });
     const settlement = await settled;
-    const logs = this.droppedLogs > 0 ? [...this.logs, `[${this.droppedLogs} more log lines dropped]`] : this.logs;
+    const logs = this.droppedLogs > 0 ? [...this.logs, `[${this.droppedLogs} more log lines dropped]`] : [...this.logs];
     return { settlement, logs };
   }
 
@@ -142,7 +148,8 @@ export class ChildSession {
   }
 
   private onOutput(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
-    if (this.countOutput(chunk.length)) this.keepLog(`[${stream}] ${chunk.toString('utf8').trimEnd()}`);
+    // Output between examples counts against the next one but is kept in no example's logs.
+    if (this.countOutput(chunk.length) && this.inFlight?.exampleId) this.keepLog(`[${stream}] ${chunk.toString('utf8').trimEnd()}`);
   }
 
   /** Counts bytes the scaffold emits (stdio and logs); false once it is over the cap and has been killed. */
@@ -158,6 +165,26 @@ export class ChildSession {
     else this.logs.push(message.length > this.spec.maxLogChars ? `${message.slice(0, this.spec.maxLogChars)}…` : message);
   }
 
+  /** Splits fd 3 into lines; a line too long or not JSON means the scaffold wrote into the control channel. */
+  private onControlData(chunk: Buffer): void {
+    this.controlBuffer += chunk.toString('utf8');
+    for (let newline = this.controlBuffer.indexOf('\n'); newline >= 0 && !this.dead; newline = this.controlBuffer.indexOf('\n')) {
+      const line = this.controlBuffer.slice(0, newline);
+      this.controlBuffer = this.controlBuffer.slice(newline + 1);
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        this.terminate({ ok: false, kind: 'escape', message: 'the scaffold wrote into the sandbox control channel (fd 3)' });
+        return;
+      }
+      this.onMessage(message);
+    }
+    if (this.controlBuffer.length > this.spec.maxControlLineBytes) {
+      this.terminate({ ok: false, kind: 'output', message: `a message from the sandbox child is over ${this.spec.maxControlLineBytes} bytes` });
+    }
+  }
+
   private onMessage(raw: unknown): void {
     const parsed = ChildMessageSchema.safeParse(raw);
     if (!parsed.success || this.dead) return;
@@ -166,7 +193,7 @@ export class ChildSession {
     const isCurrent = (exampleId: string | null) => inFlight !== null && inFlight.exampleId === exampleId;
     switch (message.type) {
       case 'ready':
-        if (isCurrent(null)) this.finish({ ok: true, outputJson: 'null' });
+        if (isCurrent(null)) this.finish({ ok: true, output: null });
         return;
       case 'load_error':
         if (isCurrent(null)) this.finish({ ok: false, kind: message.kind, message: message.message });
@@ -178,7 +205,7 @@ export class ChildSession {
         void this.relayChat(message, inFlight && isCurrent(message.exampleId) ? inFlight : null);
         return;
       case 'result':
-        if (isCurrent(message.exampleId)) this.finish(this.checkOutput(message.outputJson));
+        if (isCurrent(message.exampleId)) this.finish(this.checkOutput(message.output));
         return;
       case 'failure':
         if (isCurrent(message.exampleId)) this.finish({ ok: false, kind: message.kind, message: message.message });
@@ -189,16 +216,11 @@ export class ChildSession {
     }
   }
 
-  /** The runner already checks this; the parent checks again because the child is untrusted. */
-  private checkOutput(outputJson: string): Settlement {
+  /** The runner already checks the cap; the parent checks again because the child is untrusted. */
+  private checkOutput(output: unknown): Settlement {
     const cap = this.spec.runner.maxOutputJsonBytes;
-    if (Buffer.byteLength(outputJson) > cap) return { ok: false, kind: 'throw', message: `solve's output is over the ${cap}-byte cap` };
-    try {
-      JSON.parse(outputJson);
-      return { ok: true, outputJson };
-    } catch {
-      return { ok: false, kind: 'throw', message: "solve's output arrived as invalid JSON" };
-    }
+    if (Buffer.byteLength(JSON.stringify(output ?? null)) > cap) return { ok: false, kind: 'throw', message: `solve's output is over the ${cap}-byte cap` };
+    return { ok: true, output: output ?? null };
   }
 
   private async relayChat(message: Extract<ChildMessage, { type: 'chat' }>, inFlight: InFlight | null): Promise<void> {
@@ -211,6 +233,7 @@ export class ChildSession {
     try {
       const value = await postChatToGateway({
         gatewayUrl: this.spec.gatewayUrl,
+        fetch: this.spec.gatewayFetch,
         runId: this.spec.runId,
         exampleId: inFlight.exampleId,
         request: message.request,
@@ -225,9 +248,7 @@ export class ChildSession {
   }
 
   private send(message: ParentMessage): void {
-    if (this.dead || !this.child.connected) return;
-    // A child that dies mid-send is handled by the 'close' listener; the callback only swallows EPIPE.
-    this.child.send(message, () => undefined);
+    if (!this.dead) this.child.stdin?.write(`${JSON.stringify(message)}\n`);
   }
 }
 
@@ -247,7 +268,7 @@ function spawnRunner(spec: SessionSpec): ChildProcess {
     JSON.stringify(runner),
   ];
   // An empty environment: no API keys, no NODE_OPTIONS from the parent.
-  const options = { cwd: runner.scratchDir, env: {}, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] as ('ignore' | 'pipe' | 'ipc')[] };
+  const options = { cwd: runner.scratchDir, env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] as 'pipe'[] };
   if (spec.dataHeadroomMb === null || !existsSync('/bin/sh')) return spawn(process.execPath, nodeArgs, options);
   // --max-old-space-size bounds the JS heap only; the data rlimit also stops large off-heap buffers.
   const dataLimitKb = (spec.limits.memoryMb + spec.dataHeadroomMb) * 1024;

@@ -8,6 +8,7 @@ import { ScaffoldChatRequestSchema } from './protocol.ts';
 
 export interface GatewayChatCall {
   gatewayUrl: string;
+  fetch?: typeof fetch;
   runId: string;
   exampleId: string;
   request: unknown;
@@ -26,7 +27,7 @@ export async function postChatToGateway(call: GatewayChatCall): Promise<GatewayC
     throw new ValidationError(issue?.message ?? 'invalid request', `ctx.llm.chat request.${issue?.path.join('.') ?? ''}`);
   }
   const request = parsed.data;
-  const response = await fetch(`${call.gatewayUrl.replace(/\/+$/, '')}/chat/completions`, {
+  const response = await (call.fetch ?? fetch)(`${call.gatewayUrl.replace(/\/+$/, '')}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-sia-run-id': call.runId, 'x-sia-example-id': call.exampleId },
     body: JSON.stringify({

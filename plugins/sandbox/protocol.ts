@@ -1,7 +1,9 @@
 /**
- * Messages between the sandbox parent and runner.mjs over the IPC channel. Everything the child sends is
- * untrusted (the scaffold can call process.send itself), so the parent parses it with these schemas and only
- * acts on messages about the example it has in flight.
+ * Messages between the sandbox parent and runner.mjs, one JSON object a line: parent → child on the child's
+ * stdin, child → parent on the child's fd 3. Not Node's IPC channel: a scaffold can write raw bytes to any
+ * inherited fd, and malformed bytes on Node's IPC fd throw an uncaught exception in the parent. Everything the
+ * child sends is untrusted, so the parent parses each line itself, checks it with these schemas and only acts on
+ * messages about the example it has in flight.
  */
 import { z } from 'zod';
 import type { ExampleView } from '../../core/ports/task.ts';
@@ -25,7 +27,7 @@ export const ChildMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), exampleId: z.string(), message: z.string() }),
   // The request is checked on its own so a bad one is answered with an error naming the field.
   z.object({ type: z.literal('chat'), callId: z.number().int(), exampleId: z.string(), request: z.unknown() }),
-  z.object({ type: z.literal('result'), exampleId: z.string(), outputJson: z.string() }),
+  z.object({ type: z.literal('result'), exampleId: z.string(), output: z.unknown() }),
   z.object({ type: z.literal('failure'), exampleId: z.string(), kind: SandboxErrorKindSchema, message: z.string() }),
   z.object({ type: z.literal('fatal'), kind: SandboxErrorKindSchema, message: z.string() }),
 ]);
@@ -35,6 +37,9 @@ export type ParentMessage =
   | { type: 'solve'; example: ExampleView }
   | { type: 'chat_result'; callId: number; ok: true; value: { content: string; logprobs: number[] } }
   | { type: 'chat_result'; callId: number; ok: false; message: string };
+
+/** The child's fd that carries its messages to the parent (stdio[3]). */
+export const CONTROL_FD = 3;
 
 /** runner.mjs exits with this when the scaffold logs past maxOutputBytes. */
 export const OUTPUT_FLOOD_EXIT_CODE = 71;

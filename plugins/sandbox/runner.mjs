@@ -1,17 +1,34 @@
 // The sandbox child: installs the guards, imports the scaffold, then solves one example per 'solve' message.
 // It starts under Node's permission model (read: the scaffold dir, the scratch dir and these two files;
-// write: the scratch dir only) with an empty environment. Protocol: protocol.ts.
+// write: the scratch dir only) with an empty environment. Protocol (JSON lines on stdin and fd 3): protocol.ts.
+import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { BLOCKED_CODE, installGuards } from './guards.mjs';
 
 const config = JSON.parse(process.argv[2]);
-const send = process.send.bind(process);
 const exitProcess = process.exit.bind(process);
 const FATAL_EXIT_CODE = 70;
-// Same value as OUTPUT_FLOOD_EXIT_CODE in protocol.ts.
+// Same values as OUTPUT_FLOOD_EXIT_CODE and CONTROL_FD in protocol.ts.
 const OUTPUT_FLOOD_EXIT_CODE = 71;
+const CONTROL_FD = 3;
+// Opened before the guards, which block opening new pipe handles.
+const input = process.stdin;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Synchronous, so a message is out before a following exit; fd 3 may be non-blocking, hence the EAGAIN wait. */
+function send(message) {
+  const bytes = Buffer.from(`${JSON.stringify(message)}\n`);
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(CONTROL_FD, bytes, offset);
+    } catch (error) {
+      if (error.code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 
 /** The example being solved (null while loading); an escape attempt is remembered even if the scaffold catches it. */
 let current = { exampleId: null, escape: null, logBytes: 0 };
@@ -55,11 +72,12 @@ for (const method of ['log', 'info', 'warn', 'error', 'debug']) console[method] 
 
 function fatal(error) {
   const { kind, message } = classify(error);
-  send({ type: 'fatal', kind: current.escape ? 'escape' : kind, message: current.escape ?? message }, () => exitProcess(FATAL_EXIT_CODE));
+  send({ type: 'fatal', kind: current.escape ? 'escape' : kind, message: current.escape ?? message });
+  exitProcess(FATAL_EXIT_CODE);
 }
 process.on('uncaughtException', fatal);
 // The parent went away (it crashed or was killed): nobody will ever read a result.
-process.on('disconnect', () => exitProcess(0));
+input.on('end', () => exitProcess(0));
 process.on('unhandledRejection', fatal);
 
 let nextCallId = 0;
@@ -108,12 +126,12 @@ async function solveOne(solve, example) {
   try {
     const output = await solve(example, contextFor(example.id));
     const { json, failure } = serialise(output);
-    outcome = failure ? { kind: 'throw', message: failure } : { json };
+    outcome = failure ? { kind: 'throw', message: failure } : { output: JSON.parse(json) };
   } catch (error) {
     outcome = classify(error);
   }
   if (current.escape) outcome = { kind: 'escape', message: current.escape };
-  if (outcome.json !== undefined) send({ type: 'result', exampleId: example.id, outputJson: outcome.json });
+  if ('output' in outcome) send({ type: 'result', exampleId: example.id, output: outcome.output });
   else send({ type: 'failure', exampleId: example.id, kind: outcome.kind, message: outcome.message });
 }
 
@@ -125,18 +143,28 @@ try {
   if (current.escape) throw Object.assign(new Error(current.escape), { code: BLOCKED_CODE });
 } catch (error) {
   const { kind, message } = classify(error);
-  send({ type: 'load_error', kind, message }, () => exitProcess(FATAL_EXIT_CODE));
+  send({ type: 'load_error', kind, message });
+  exitProcess(FATAL_EXIT_CODE);
 }
 
-if (solve) {
-  process.on('message', (message) => {
-    if (message?.type === 'solve') void solveOne(solve, message.example);
-    if (message?.type === 'chat_result') {
-      const pending = pendingChats.get(message.callId);
-      pendingChats.delete(message.callId);
-      if (message.ok) pending?.resolve(message.value);
-      else pending?.reject(new Error(`ctx.llm.chat failed: ${message.message}`));
-    }
-  });
-  send({ type: 'ready' });
+function onParentMessage(message) {
+  if (message.type === 'solve') void solveOne(solve, message.example);
+  if (message.type === 'chat_result') {
+    const pending = pendingChats.get(message.callId);
+    pendingChats.delete(message.callId);
+    if (message.ok) pending?.resolve(message.value);
+    else pending?.reject(new Error(`ctx.llm.chat failed: ${message.message}`));
+  }
 }
+
+let received = '';
+input.setEncoding('utf8');
+input.on('data', (chunk) => {
+  received += chunk;
+  for (let newline = received.indexOf('\n'); newline >= 0; newline = received.indexOf('\n')) {
+    const line = received.slice(0, newline);
+    received = received.slice(newline + 1);
+    onParentMessage(JSON.parse(line));
+  }
+});
+send({ type: 'ready' });

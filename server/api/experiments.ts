@@ -9,7 +9,7 @@ const CACHED_LINEAGE_BODIES = 8;
 
 export function experimentRoutes(reader: LineageReader): ApiRoute[] {
   // A lineage as of a position never changes (the log is append-only): keep a few serialised bodies.
-  const lineageBodies = new Map<string, string>();
+  const lineageBodies = new Map<string, Buffer>();
 
   return [
     apiRoute({ path: '/api/experiments', summary: 'Every experiment, oldest first', query: EmptyQuery, response: ExperimentList }, (c) => {
@@ -45,15 +45,19 @@ export function experimentRoutes(reader: LineageReader): ApiRoute[] {
       },
       (c, { params, query }) => {
         const snapshot = reader.asOf(query.at);
-        const key = `${params.id}@${snapshot.position}`;
-        let body = lineageBodies.get(key);
-        if (body === undefined) {
+        const key = `${params.id}@${snapshot.changedAt}`;
+        const etag = `W/"${key}"`;
+        if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
+        let rest = lineageBodies.get(key);
+        if (rest === undefined) {
           const experiment = findExperiment(snapshot, params.id, query.at);
-          body = JSON.stringify({ position: snapshot.position, experiment, nodes: lineageNodes(snapshot.state, experiment) });
-          lineageBodies.set(key, body);
+          // Serialised once per lineage change, without the position (which moves with every event appended).
+          rest = Buffer.from(JSON.stringify({ experiment, nodes: lineageNodes(snapshot.state, experiment) }).slice(1));
+          lineageBodies.set(key, rest);
           if (lineageBodies.size > CACHED_LINEAGE_BODIES) lineageBodies.delete(lineageBodies.keys().next().value as string);
         }
-        return c.body(body, 200, { 'content-type': 'application/json; charset=UTF-8' });
+        const body = Buffer.concat([Buffer.from(`{"position":${snapshot.position},`), rest]);
+        return c.body(body, 200, { 'content-type': 'application/json; charset=UTF-8', etag });
       },
     ),
 

@@ -107,7 +107,8 @@ export const createTask: TaskFactory = async (options) => {
 export default createTask;
 
 // What the shared contract treats as a perfect answer: the reference kernel (correct, so reward > 0; speed varies
-// by machine, hence the low bar). One sample, perturbed items unscored: each verification times five shapes.
+// by machine, hence the low bar). Two samples (the aggregate check needs two), perturbed items unscored: each
+// verification times five shapes.
 const referenceModule: { kernelSource(einsum: string): string } = await import(new URL('./scaffold/solve.mjs', import.meta.url).href);
 const referenceKernel = referenceModule.kernelSource('strided');
-export const contractOptions = { labelToOutput: () => referenceKernel, fullReward: 0.001, sampleSize: 1, scorePerturbed: false };
+export const contractOptions = { labelToOutput: () => referenceKernel, fullReward: 0.001, sampleSize: 2, scorePerturbed: false };

@@ -72,10 +72,11 @@ const perturbations: Perturbation[] = [
   },
 ];
 
-/** Options: `nvcc` (path; default $SIA_NVCC or /usr/local/bin/nvcc), `gpu` (default: whether SIA_TRIMUL_GPU is set). */
+/** Options: `nvcc` (path, or null for none; default $SIA_NVCC or /usr/local/bin/nvcc), `gpu` (default: whether SIA_TRIMUL_GPU is set). */
 export const createTask: TaskFactory = (options) => {
   const settings: TrimulGpuSettings = {
-    nvcc: typeof options?.nvcc === 'string' ? options.nvcc : nvccPath(),
+    // `nvcc: null` says "no compiler here" (tests of the no-nvcc verdict); leaving it out finds the default one.
+    nvcc: options && 'nvcc' in options ? (typeof options.nvcc === 'string' ? options.nvcc : null) : nvccPath(),
     gpuConfigured: typeof options?.gpu === 'boolean' ? options.gpu : Boolean(process.env.SIA_TRIMUL_GPU),
   };
   const sourceHash = hashVerifierSources('trimul', [new URL('./verifier.ts', import.meta.url), new URL('./compile.ts', import.meta.url)]);
