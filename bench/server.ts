@@ -23,8 +23,8 @@ async function serveTargets(file: string): Promise<void> {
   const store = openSqliteEventStore(file);
   const lineage = await startServer(store, { port: 0 });
   // Baselines: a tiny JSON answer, and a constant JSON body as large as the lineage's (the cost of moving it).
-  const [experiment] = (await (await lineage.app.request('/api/experiments')).json()).experiments;
   const started = performance.now();
+  const [experiment] = (await (await lineage.app.request('/api/experiments')).json()).experiments;
   const lineageSized = Buffer.from(await (await lineage.app.request(`/api/experiments/${experiment.id}/lineage`)).arrayBuffer());
   const coldMs = performance.now() - started;
   const bare = new Hono()

@@ -13,7 +13,16 @@ export const SiaConfig = z.strictObject({
   anthropic: z.strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional() }).optional(),
   openaiAgents: z.strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional() }).optional(),
   openaiPolicy: z.strictObject({ model: z.string(), baseURL: z.string().url(), apiKeyEnv: z.string().nullable().optional() }).optional(),
-  modal: z.strictObject({ appName: z.string().optional(), functionName: z.string().optional(), environment: z.string().optional(), volumeMount: z.string().optional() }).optional(),
+  modal: z
+    .strictObject({
+      appName: z.string().optional(),
+      functionName: z.string().optional(),
+      environment: z.string().optional(),
+      volumeMount: z.string().optional(),
+      /** `toy` runs the numpy worker in the function: a cheap check of a deployment, no GPU work. */
+      backend: z.enum(['torch', 'toy']).optional(),
+    })
+    .optional(),
   local: z.strictObject({ python: z.string().optional(), backend: z.enum(['torch', 'toy']).optional() }).optional(),
 });
 export type SiaConfig = z.infer<typeof SiaConfig>;

@@ -17,8 +17,15 @@ export interface Stack {
   sandbox: Sandbox;
   /** The base model adapters are trained on (the job's base_model). */
   baseModel: string;
+  /** Where adapters live as the trainer and the policy server see them (the job's adapter paths, the checkpoint uri). */
+  adapters: AdapterLocations;
   /** Names recorded in experiment.created (never secrets). */
   names: { agents: string; policy: string; trainer: string };
+}
+
+export interface AdapterLocations {
+  path(adapterId: string): string;
+  uri(adapterId: string): string;
 }
 
 export interface LoopOptions {

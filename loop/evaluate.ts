@@ -1,22 +1,26 @@
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
 import type { Split, StoredEvent, Usage } from '../core/events/index.ts';
 import type { NewEvent } from '../core/ports/event-store.ts';
 import type { AdapterRef } from '../core/ports/policy-model.ts';
 import type { SandboxResult } from '../core/ports/sandbox.ts';
 import type { TaskExample, Verdict } from '../core/ports/task.ts';
+import { servingChanged } from '../core/loop/decide.ts';
 import type { LoopNode } from '../core/loop/state.ts';
 import type { LoopContext } from './context.ts';
+import type { ExperimentLog } from './experiment-log.ts';
 import { loadScaffold } from './scaffolds.ts';
 
 export interface EvaluationOptions {
-  purpose?: 'eval' | 'rollout';
+  purpose?: 'eval' | 'rollout' | 'audit';
   /** Forces the policy's sampling temperature (rollouts). */
   temperature?: number | null;
   examples?: TaskExample[];
   replayOf?: string | null;
   replayMode?: 'live' | 'cassette' | null;
   seed?: number;
+  /** Stored on run.started, e.g. which audit check and variant ran it, so later audits can reuse the run. */
+  metadata?: Record<string, unknown>;
+  /** The experiment's log: a served model switching adapters for this run is recorded there as weights.served. */
+  log?: ExperimentLog;
 }
 
 export interface Evaluation {
@@ -31,10 +35,10 @@ export interface Evaluation {
 
 const OUTPUT_CAP = 4_000;
 
-export const adapterDir = (context: LoopContext, adapterId: string) => join(context.adaptersDir, adapterId);
+export const adapterDir = (context: LoopContext, adapterId: string) => context.stack.adapters.path(adapterId);
 export const adapterRef = (context: LoopContext, adapterId: string | null): AdapterRef | null =>
   adapterId ? { adapterId, dir: adapterDir(context, adapterId) } : null;
-export const adapterUri = (context: LoopContext, adapterId: string) => pathToFileURL(adapterDir(context, adapterId)).href;
+export const adapterUri = (context: LoopContext, adapterId: string) => context.stack.adapters.uri(adapterId);
 
 /**
  * Runs a node's scaffold in the sandbox on a split, the policy serving the node's adapter through the gateway;
@@ -63,9 +67,11 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
         replayMode: options.replayMode ?? null,
         purpose: options.purpose ?? 'eval',
       },
+      ...(options.metadata ? { metadata: options.metadata } : {}),
     },
   ]);
   await stack.policy.useAdapter(adapterRef(context, node.adapterId));
+  if (options.log) recordServing(options.log, experimentId, context, node.adapterId);
   context.gateway.runs.open(runId, { temperature: options.temperature ?? null, seed });
   const byId = new Map(examples.map((example) => [example.id, example]));
   const verdicts = new Map<string, Promise<Verdict>>();
@@ -120,6 +126,17 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
   ]);
   const events = store.read({ streamId: stream, types: ['run.started', 'reward.recorded', 'run.finished'] });
   return { runId, score, rewards, outputs, errors, usage, events };
+}
+
+/**
+ * One weights.served per actual switch of a served model (the log, not the process, knows what is served, so a
+ * restarted sia records nothing new); in-process policies serve nothing to record.
+ */
+function recordServing(log: ExperimentLog, experimentId: string, context: LoopContext, adapterId: string | null): void {
+  const serving = context.stack.policy.serving;
+  if (!serving) return;
+  const data = { experimentId, adapterId, servedName: serving.name, endpoint: serving.endpoint };
+  if (servingChanged(log.state, data)) log.execute({ type: 'RecordServing', data });
 }
 
 /** A verifier that throws scores the item 0 (it never crashes the run). Missing output is wrong, not skipped. */

@@ -7,6 +7,7 @@ import { evolve, initialLoopState, type LoopState } from '../core/loop/state.ts'
 const LOOP_EVENTS: EventType[] = [
   'experiment.created',
   'experiment.finished',
+  'experiment.branched',
   'scaffold.proposed',
   'scaffold.accepted',
   'scaffold.rejected',
@@ -17,6 +18,7 @@ const LOOP_EVENTS: EventType[] = [
   'weights.checkpointed',
   'weights.accepted',
   'weights.rejected',
+  'weights.served',
   'run.started',
   'reward.recorded',
   'run.finished',

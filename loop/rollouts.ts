@@ -10,13 +10,14 @@ export function rolloutGroups(store: EventStore, runIds: string[]): Rollout[][] 
   const groups = new Map<string, Rollout[]>();
   for (const runId of runIds) {
     const rewards = new Map<string, number>();
-    const calls: { exampleId: string; tokens: number[]; logprobs: number[]; context: Record<string, unknown> }[] = [];
+    const calls: { exampleId: string; promptTokens: number[]; tokens: number[]; logprobs: number[]; context: Record<string, unknown> }[] = [];
     for (const event of store.iterate({ streamId: `run-${runId}` })) {
       if (event.type === 'reward.recorded') rewards.set(event.data.exampleId, event.data.reward);
       if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call' && event.data.exampleId) {
         const { step } = event.data;
         calls.push({
           exampleId: event.data.exampleId,
+          promptTokens: step.promptTokenIds ?? [],
           tokens: step.tokenIds,
           logprobs: step.logprobs,
           context: { messages: step.request.messages, candidates: step.request.guidedChoice },
@@ -33,9 +34,7 @@ export function rolloutGroups(store: EventStore, runIds: string[]): Rollout[][] 
         groupId,
         trajectoryId: `${runId}/${groupId}`,
         exampleId: call.exampleId,
-        tokens: call.tokens,
-        mask: call.tokens.map(() => 1),
-        samplerLogprobs: call.logprobs,
+        ...promptThenCompletion(call),
         reward: rewards.get(call.exampleId) ?? 0,
         context: call.context,
       };
@@ -43,4 +42,18 @@ export function rolloutGroups(store: EventStore, runIds: string[]): Rollout[][] 
     }
   }
   return [...groups.values()];
+}
+
+/**
+ * A real model's row is the prompt as the server tokenized it (mask 0, logprob 0: not the policy's choice) followed by
+ * the completion (mask 1, the sampler's logprobs); the trainer predicts each token from those before it. The tiny
+ * policy reports no prompt tokens: its row is the chosen candidate alone.
+ */
+function promptThenCompletion(call: { promptTokens: number[]; tokens: number[]; logprobs: number[] }) {
+  const prompt = call.promptTokens;
+  return {
+    tokens: [...prompt, ...call.tokens],
+    mask: [...prompt.map(() => 0), ...call.tokens.map(() => 1)],
+    samplerLogprobs: [...prompt.map(() => 0), ...call.logprobs],
+  };
 }

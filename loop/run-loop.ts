@@ -75,7 +75,7 @@ async function perform(context: LoopContext, log: ExperimentLog, experiment: New
     }
     case 'evaluate': {
       const node = state.nodes[step.nodeId];
-      const evaluation = await evaluateNode(context, experiment.experimentId, node, step.split, { seed: deriveSeed(state.seed, `${node.id}/${step.split}`) });
+      const evaluation = await evaluateNode(context, experiment.experimentId, node, step.split, { seed: deriveSeed(state.seed, `${node.id}/${step.split}`), log });
       log.observe(evaluation.events);
       const errors = Object.keys(evaluation.errors).length;
       context.onProgress(`  ${node.id} ${step.split.padEnd(7)} ${context.task.metric.name} ${evaluation.score.toFixed(4)}${errors ? ` (${errors} errors)` : ''}  ${usageLine(log.state)}`);

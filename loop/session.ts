@@ -9,7 +9,7 @@ import type { SiaConfig } from './config.ts';
 import { randomId, type LoopContext, type LoopOptions, type Stack } from './context.ts';
 import { startGateway } from './gateway-server.ts';
 import { runLoop, type NewExperiment } from './run-loop.ts';
-import { buildStack, type StackChoice } from './stack.ts';
+import { buildStack, type StackChoice, type StackOptions } from './stack.ts';
 
 /** Everything recorded in experiment.created.config, so --resume and fork rebuild the same session. */
 export interface SessionSettings extends StackChoice {
@@ -28,30 +28,34 @@ export const DEFAULT_OPTIONS: LoopOptions = {
   training: { lr: 0.05, epochs: 4, rank: 32 },
 };
 
-/**
- * Opens the task, the providers and the gateway for one experiment, runs the loop to its end, and closes
- * what it opened. Used by `sia run`, `sia run --resume` and `sia fork`.
- */
-export async function runSession(input: {
+export interface SessionInput {
   store: EventStore;
   dbFile: string;
   settings: SessionSettings;
   config: SiaConfig;
-  experimentId?: string;
-  resumeState?: LoopState;
-  forkOf?: NewExperiment['forkOf'];
   onProgress?: (line: string) => void;
   /** The task when the caller loaded it already (to check it before opening the log). */
   task?: Task;
-}): Promise<string> {
+  /** Replaces parts of the built stack (a cassette policy for `sia replay --cassette`). */
+  stackOverrides?: Partial<Stack>;
+  /** A Modal client for --trainer modal instead of the real SDK (tests: an in-memory fake). */
+  modalClient?: StackOptions['modalClient'];
+}
+
+export interface OpenSession {
+  context: LoopContext;
+  close(): Promise<void>;
+}
+
+/** Opens the task, the providers and the gateway of one session; the caller closes it. */
+export async function openSession(input: SessionInput): Promise<OpenSession> {
   const { store, settings } = input;
   const task = input.task ?? (await loadTask(settings.task));
   const workDir = join(dirname(resolve(input.dbFile)), '.sia');
   mkdirSync(workDir, { recursive: true });
   let stack: Stack | null = null;
   const gateway = await startGateway(store, () => (stack as Stack).policy);
-  stack = buildStack(settings, input.config, task, workDir, gateway.fetch);
-  const experimentId = input.experimentId ?? randomId('x');
+  stack = { ...buildStack(settings, input.config, task, workDir, { gatewayFetch: gateway.fetch, modalClient: input.modalClient }), ...input.stackOverrides };
   const context: LoopContext = {
     store,
     task,
@@ -66,10 +70,21 @@ export async function runSession(input: {
     startedAt: Date.now(),
     onProgress: input.onProgress ?? (() => undefined),
   };
+  return { context, close: () => gateway.close() };
+}
+
+/**
+ * Opens a session, runs the loop to its end, and closes what it opened. Used by `sia run`, `sia run --resume`
+ * and `sia fork`.
+ */
+export async function runSession(input: SessionInput & { experimentId?: string; resumeState?: LoopState; forkOf?: NewExperiment['forkOf'] }): Promise<string> {
+  const { settings } = input;
+  const session = await openSession(input);
+  const experimentId = input.experimentId ?? randomId('x');
   try {
-    await runLoop(context, { experimentId, mode: settings.mode, seed: settings.seed, config: settings as unknown as Record<string, unknown>, forkOf: input.forkOf ?? null }, input.resumeState);
+    await runLoop(session.context, { experimentId, mode: settings.mode, seed: settings.seed, config: settings as unknown as Record<string, unknown>, forkOf: input.forkOf ?? null }, input.resumeState);
   } finally {
-    await gateway.close();
+    await session.close();
   }
   return experimentId;
 }

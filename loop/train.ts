@@ -29,7 +29,7 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
   if (!jobId || !handle) {
     const rollouts: string[] = [];
     for (let sample = 0; sample < context.options.groupSize; sample++) {
-      const evaluation = await evaluateNode(context, experimentId, parent, 'train', { purpose: 'rollout', temperature: 1, seed: state.seed * 1000 + step.iteration * 10 + sample });
+      const evaluation = await evaluateNode(context, experimentId, parent, 'train', { purpose: 'rollout', temperature: 1, seed: state.seed * 1000 + step.iteration * 10 + sample, log });
       log.observe(evaluation.events);
       rollouts.push(evaluation.runId);
     }
@@ -53,8 +53,8 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
     return;
   }
   const newAdapterId = status.manifest.adapter_id || adapterId || `adapter-${jobId.slice(4)}`;
-  // The event pins every file on disk, manifest.json included, byte for byte.
-  const files = { ...status.manifest.files, 'manifest.json': sha256Hex(readFileSync(join(status.adapterDir, 'manifest.json'))) };
+  // The event pins every file on disk, manifest.json included, byte for byte (a remote trainer reports its hash).
+  const files = { ...status.manifest.files, 'manifest.json': status.manifestSha256 ?? sha256Hex(readFileSync(join(status.adapterDir, 'manifest.json'))) };
   log.execute({
     type: 'CompleteTraining',
     completed: { jobId, adapterId: newAdapterId, metrics: status.metrics },

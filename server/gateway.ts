@@ -115,6 +115,7 @@ export function createGateway(options: { policy: () => PolicyModel; runs: RunReg
               request: { messages: body.messages, guidedChoice, temperature },
               completion: response.content,
               tokenIds: response.tokenIds,
+              ...(response.promptTokenIds?.length ? { promptTokenIds: response.promptTokenIds } : {}),
               logprobs: response.logprobs,
               latencyMs,
               usage,

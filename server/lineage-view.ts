@@ -40,11 +40,6 @@ export function nodeView(experiment: ExperimentSummary, node: LineageNode): Node
   return { ...node, iteration: iterationOf(experiment, node) };
 }
 
-/** The experiment's nodes in the order the log created them, each with its iteration. */
-export function lineageNodes(state: LineageState, experiment: ExperimentSummary): NodeView[] {
-  return experiment.nodeIds.map((id) => nodeView(experiment, state.nodes[id]));
-}
-
 export function experimentListItem(experiment: ExperimentSummary) {
   const { nodeIds, decisions, ...rest } = experiment;
   return { ...rest, nodeCount: nodeIds.length, decisionCount: decisions.length };

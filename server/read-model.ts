@@ -35,6 +35,8 @@ export interface LineageSnapshot {
   position: number;
   /** Position of the last event that changed the state: snapshots with equal `changedAt` show the same lineage. */
   changedAt: number;
+  /** Live snapshots only: the position of the last event naming a node (0 = unchanged since the first fold). */
+  nodeChangedAt: ((nodeId: string) => number) | null;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface LineageSnapshot {
 export class LineageReader {
   private live: LineageSnapshot | null = null;
   private readonly past = new Map<number, LineageSnapshot>();
+  private readonly nodeChanges = new Map<string, number>();
+  private readonly nodeChangedAt = (nodeId: string) => this.nodeChanges.get(nodeId) ?? 0;
 
   constructor(
     readonly store: EventStore,
@@ -52,14 +56,17 @@ export class LineageReader {
 
   current(): LineageSnapshot {
     const head = this.store.head();
-    if (!this.live) this.live = { ...project(this.store, lineageProjection, { at: head }), changedAt: head };
+    if (!this.live) this.live = { ...project(this.store, lineageProjection, { at: head }), changedAt: head, nodeChangedAt: this.nodeChangedAt };
     else if (head > this.live.position) {
       let { state, changedAt } = this.live;
       for (const event of this.store.iterate({ after: this.live.position, upTo: head, types: lineageProjection.handles })) {
         state = lineageProjection.evolve(state, event);
         changedAt = event.position;
+        // Every lineage event that alters a node names it (a new run, a verdict, a score).
+        const nodeId = (event.data as { nodeId?: unknown }).nodeId;
+        if (typeof nodeId === 'string') this.nodeChanges.set(nodeId, event.position);
       }
-      this.live = { state, position: head, changedAt };
+      this.live = { state, position: head, changedAt, nodeChangedAt: this.nodeChangedAt };
     }
     return this.live;
   }
@@ -70,7 +77,7 @@ export class LineageReader {
     if (at === undefined || at >= live.position) return live;
     const kept = this.past.get(at);
     if (kept) return kept;
-    const snapshot = { ...project(this.store, lineageProjection, { at }), changedAt: at };
+    const snapshot = { ...project(this.store, lineageProjection, { at }), changedAt: at, nodeChangedAt: null };
     this.past.set(at, snapshot);
     if (this.past.size > this.pastSnapshotsKept) this.past.delete(this.past.keys().next().value as number);
     return snapshot;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AuditPerformed, GateComparison, SiaEvent, Split, Step } from '../core/events/index.ts';
-import type { ExperimentSummary, LineageNode } from '../core/projections/lineage.ts';
+import type { ExperimentSummary, LineageNode, LineageState } from '../core/projections/lineage.ts';
 
 // ---- request parts ----
 
@@ -64,6 +64,7 @@ export const ExperimentSummarySchema = z.object({
   nodeIds: z.array(z.string()),
   decisions: z.array(Decision),
   forkOf: z.object({ experimentId: z.string(), nodeId: z.string() }).nullable(),
+  branches: z.array(z.object({ fromNodeId: z.string(), iterations: z.number().int(), position: z.number().int() })),
 });
 
 const Scores = z.object({ train: z.number().optional(), dev: z.number().optional(), holdout: z.number().optional() });
@@ -104,14 +105,14 @@ export const ExperimentDetail = z.object({
 
 export const LineageBody = z.object({ position: z.number().int(), experiment: ExperimentSummarySchema, nodes: z.array(NodeView) });
 
-export const RunSummary = z.object({
-  runId: z.string(),
+const RunRecord = z.object({
   nodeId: z.string(),
   split: Split,
-  purpose: z.enum(['eval', 'rollout']),
+  purpose: z.enum(['eval', 'rollout', 'audit']),
   replayOf: z.string().nullable(),
   score: z.number().nullable(),
 });
+export const RunSummary = RunRecord.extend({ runId: z.string() });
 
 export const NodeDetail = z.object({
   position: z.number().int(),
@@ -176,4 +177,8 @@ export const AuditBody = z.object({
 
 // The zod response types must stay in step with the projection's TypeScript types: these fail to compile if not.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-export const lineageTypesAgree: [Same<z.infer<typeof LineageNodeSchema>, LineageNode>, Same<z.infer<typeof ExperimentSummarySchema>, ExperimentSummary>] = [true, true];
+export const lineageTypesAgree: [
+  Same<z.infer<typeof LineageNodeSchema>, LineageNode>,
+  Same<z.infer<typeof ExperimentSummarySchema>, ExperimentSummary>,
+  Same<z.infer<typeof RunRecord>, LineageState['runs'][string]>,
+] = [true, true, true];

@@ -16,7 +16,7 @@ function finishedEvalRuns(db: string) {
     const finished: string[] = [];
     for (const event of store.iterate({ types: ['run.started', 'run.finished'] })) {
       if (event.type === 'run.started') started.set(event.data.runId, { nodeId: event.data.nodeId, split: event.data.split, purpose: event.data.purpose });
-      else {
+      else if (event.type === 'run.finished') {
         const run = started.get(event.data.runId);
         if (run?.purpose === 'eval') finished.push(`${run.nodeId}/${run.split}`);
       }

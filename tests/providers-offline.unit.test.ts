@@ -120,7 +120,7 @@ describe('offline agents on the LawBench reference scaffold', () => {
     expect(written.scaffold).toEqual(task.referenceScaffold);
     expect(written.rationale).toMatch(/reference scaffold, unchanged/);
 
-    const rulesText = readFileSync(new URL('../plugins/providers/prompts/offline-rules.v1.md', import.meta.url), 'utf8');
+    const rulesText = readFileSync(new URL('../plugins/providers/prompts/offline-rules.v2.md', import.meta.url), 'utf8');
     const { decision, promptHash, usage } = await feedback.decide(feedbackContext({ scaffold: written.scaffold, trainScore: 0.2 }));
     expect(promptHash).toBe(sha256Hex(rulesText));
     expect(usage).toEqual({ promptTokens: 0, completionTokens: 0, costUsd: 0 });

@@ -28,6 +28,17 @@ export const ExperimentFinished = z.object({
   }),
 });
 
+/** `sia fork`: the loop continues from an earlier node of the same experiment, as a new branch (it may have finished). */
+export const ExperimentBranched = z.object({
+  type: z.literal('experiment.branched'),
+  data: z.object({
+    experimentId: z.string(),
+    fromNodeId: z.string(),
+    /** Feedback decisions the branch may make, counted from the experiment's iteration at the branch. */
+    iterations: z.number().int().positive(),
+  }),
+});
+
 export const AuditPerformed = z.object({
   type: z.literal('audit.performed'),
   data: z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditPerformed, ExperimentCreated, ExperimentFinished } from './experiment.ts';
+import { AuditPerformed, ExperimentBranched, ExperimentCreated, ExperimentFinished } from './experiment.ts';
 import { ScaffoldAccepted, ScaffoldProposed, ScaffoldRejected } from './scaffold.ts';
 import { RewardRecorded, RunFinished, RunStarted, RunStepRecorded } from './run.ts';
 import {
@@ -24,6 +24,7 @@ export * from './learning.ts';
 export const SiaEvent = z.discriminatedUnion('type', [
   ExperimentCreated,
   ExperimentFinished,
+  ExperimentBranched,
   AuditPerformed,
   ScaffoldProposed,
   ScaffoldAccepted,
@@ -43,6 +44,8 @@ export const SiaEvent = z.discriminatedUnion('type', [
   WeightsServed,
 ]);
 export type SiaEvent = z.infer<typeof SiaEvent>;
+/** What a writer passes in: fields with schema defaults may be left out. */
+export type SiaEventInput = z.input<typeof SiaEvent>;
 export type EventType = SiaEvent['type'];
 export type EventOf<T extends EventType> = Extract<SiaEvent, { type: T }>;
 export type EventData<T extends EventType> = EventOf<T>['data'];
@@ -51,6 +54,7 @@ export type EventData<T extends EventType> = EventOf<T>['data'];
 export const SCHEMA_VERSIONS: Record<EventType, number> = {
   'experiment.created': 1,
   'experiment.finished': 1,
+  'experiment.branched': 1,
   'audit.performed': 1,
   'scaffold.proposed': 1,
   'scaffold.accepted': 1,

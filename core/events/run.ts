@@ -14,8 +14,11 @@ export const RunStarted = z.object({
     /** Replays link to the run they repeat; `cassette` replays answer model calls from its recorded steps. */
     replayOf: z.string().nullable().default(null),
     replayMode: z.enum(['live', 'cassette']).nullable().default(null),
-    /** `eval` scores a node; `rollout` samples the policy on train to collect RL groups (not a score). */
-    purpose: z.enum(['eval', 'rollout']).default('eval'),
+    /**
+     * `eval` scores a node; `rollout` samples the policy on train to collect RL groups (not a score); `audit`
+     * re-runs a node after the fact (sia audit, replays) and never changes the node's recorded scores.
+     */
+    purpose: z.enum(['eval', 'rollout', 'audit']).default('eval'),
   }),
 });
 
@@ -29,6 +32,8 @@ export const LlmCallStep = z.object({
   }),
   completion: z.string(),
   tokenIds: z.array(z.number().int()),
+  /** The prompt's token ids where the server reports them (vLLM): training rows are prompt + completion. */
+  promptTokenIds: z.array(z.number().int()).optional(),
   logprobs: z.array(z.number()),
   latencyMs: z.number().nonnegative(),
   usage: Usage,

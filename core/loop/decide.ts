@@ -12,9 +12,12 @@ export type LoopCommand =
   | { type: 'CompleteTraining'; completed: EventData<'training.completed'>; checkpoint: EventData<'weights.checkpointed'> }
   | { type: 'FailTraining'; data: EventData<'training.failed'> }
   | { type: 'Gate'; nodeId: string; comparison: GateComparison }
-  | { type: 'Finish'; data: EventData<'experiment.finished'> };
+  | { type: 'RecordServing'; data: EventData<'weights.served'> }
+  | { type: 'Finish'; data: EventData<'experiment.finished'> }
+  | { type: 'Branch'; data: EventData<'experiment.branched'> };
 
 export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
+  if (command.type === 'Branch') return branch(command, state);
   if (command.type !== 'CreateExperiment' && state.status !== 'running') {
     throw new IllegalStateError(`experiment ${state.experimentId ?? '(none)'} is ${state.status}: cannot ${command.type}`);
   }
@@ -46,6 +49,8 @@ export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
       return [{ type: 'training.failed', data: command.data }];
     case 'Gate':
       return gate(command, state);
+    case 'RecordServing':
+      return recordServing(command.data, state);
     case 'Finish':
       return [{ type: 'experiment.finished', data: command.data }];
     default: {
@@ -70,6 +75,20 @@ function recordDecision(command: Extract<LoopCommand, { type: 'RecordDecision' }
   return [{ type: 'feedback.decided', data: decision }];
 }
 
+/** True when serving `next` differs from what the log says the server serves (a first serving counts). */
+export function servingChanged(state: LoopState, next: { adapterId: string | null; servedName: string }): boolean {
+  return state.served === null || state.served.adapterId !== next.adapterId || state.served.servedName !== next.servedName;
+}
+
+/** Switching adapters is one event (a rollback names the parent's adapter); serving what is served is refused. */
+function recordServing(data: EventData<'weights.served'>, state: LoopState): SiaEvent[] {
+  if (data.adapterId !== null && !Object.values(state.nodes).some((node) => node.adapterId === data.adapterId)) {
+    throw new IllegalStateError(`adapter ${data.adapterId} was never checkpointed in experiment ${state.experimentId}`);
+  }
+  if (!servingChanged(state, data)) throw new IllegalStateError(`${data.servedName} is already served: nothing changed`);
+  return [{ type: 'weights.served', data }];
+}
+
 function gate(command: Extract<LoopCommand, { type: 'Gate' }>, state: LoopState): SiaEvent[] {
   const node = state.nodes[command.nodeId];
   if (!node || node.status !== 'proposed') throw new IllegalStateError(`node ${command.nodeId} is not waiting for the gate`);
@@ -79,4 +98,16 @@ function gate(command: Extract<LoopCommand, { type: 'Gate' }>, state: LoopState)
     return [{ type: command.comparison.accepted ? 'weights.accepted' : 'weights.rejected', data: { ...data, adapterId } }];
   }
   return [{ type: command.comparison.accepted ? 'scaffold.accepted' : 'scaffold.rejected', data }];
+}
+
+/** A branch may start from any node the gate has ruled on, in a running or finished experiment. */
+function branch(command: Extract<LoopCommand, { type: 'Branch' }>, state: LoopState): SiaEvent[] {
+  const { data } = command;
+  if (state.status === 'empty') throw new IllegalStateError(`experiment ${data.experimentId} does not exist`);
+  if (data.experimentId !== state.experimentId) throw new IllegalStateError(`node ${data.fromNodeId} belongs to experiment ${state.experimentId}, not ${data.experimentId}`);
+  const node = state.nodes[data.fromNodeId];
+  if (!node) throw new IllegalStateError(`node ${data.fromNodeId} is not in experiment ${data.experimentId}`);
+  if (node.status === 'proposed') throw new IllegalStateError(`node ${data.fromNodeId} is still waiting for its gate: fork from a node the gate has ruled on`);
+  if (!(Number.isInteger(data.iterations) && data.iterations > 0)) throw new IllegalStateError(`a branch needs a positive number of iterations, not ${data.iterations}`);
+  return [{ type: 'experiment.branched', data }];
 }

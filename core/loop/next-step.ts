@@ -26,7 +26,9 @@ export function nextStep(state: LoopState, limits: LoopLimits): NextStep {
   if (state.status === 'finished') return { type: 'done' };
   if (!state.currentNodeId) return { type: 'meta' };
 
-  const winding = state.stopped || limits.budgetExceeded || state.iteration >= limits.iterations;
+  // A branch (sia fork) carries its own budget, so resuming it with the original settings still runs it out.
+  const iterations = Math.max(limits.iterations, state.iterationBudget ?? 0);
+  const winding = state.stopped || limits.budgetExceeded || state.iteration >= iterations;
   const candidate = state.candidateNodeId ? state.nodes[state.candidateNodeId] : null;
   if (candidate && !limits.budgetExceeded) {
     if (candidate.scores.dev === undefined) return { type: 'evaluate', nodeId: candidate.id, split: 'dev' };

@@ -39,11 +39,15 @@ export interface LoopState {
   /** A weights decision whose adapter is not checkpointed yet. */
   pendingWeights: { nodeId: string; algorithm: string; iteration: number } | null;
   iteration: number;
+  /** Set by a branch (sia fork): the iteration the branch may run to, whatever the session's --iterations. */
+  iterationBudget: number | null;
   stopped: boolean;
   /** Operators and algorithms already tried from each node, so agents do not repeat themselves. */
   tried: Record<string, string[]>;
   training: Record<string, TrainingJob>;
-  runs: Record<string, { nodeId: string; split: Split; purpose: 'eval' | 'rollout'; finished: boolean; replay: boolean }>;
+  /** What the policy server serves now (the last weights.served); null before the first. */
+  served: { adapterId: string | null; servedName: string } | null;
+  runs: Record<string, { nodeId: string; split: Split; purpose: 'eval' | 'rollout' | 'audit'; finished: boolean; replay: boolean }>;
   usage: Usage;
 }
 
@@ -60,9 +64,11 @@ export const initialLoopState = (): LoopState => ({
   candidateNodeId: null,
   pendingWeights: null,
   iteration: 0,
+  iterationBudget: null,
   stopped: false,
   tried: {},
   training: {},
+  served: null,
   runs: {},
   usage: { promptTokens: 0, completionTokens: 0, costUsd: null },
 });
@@ -172,8 +178,23 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       if (run.purpose !== 'eval' || run.replay || !state.nodes[data.nodeId]) return next;
       return patchNode(next, data.nodeId, { scores: { ...state.nodes[data.nodeId].scores, [data.split]: data.score } });
     }
+    case 'weights.served':
+      return { ...state, served: { adapterId: event.data.adapterId, servedName: event.data.servedName } };
     case 'experiment.finished':
       return { ...state, status: 'finished' };
+    case 'experiment.branched': {
+      // The branch starts from the forked node: whatever was open on the old branch is left behind, unfinished.
+      const { data } = event;
+      return {
+        ...state,
+        status: 'running',
+        currentNodeId: data.fromNodeId,
+        candidateNodeId: null,
+        pendingWeights: null,
+        stopped: false,
+        iterationBudget: state.iteration + data.iterations,
+      };
+    }
     default:
       return state;
   }

@@ -1,7 +1,7 @@
-import type { EventType, SiaEvent, StoredEvent } from '../events/index.ts';
+import type { EventType, SiaEventInput, StoredEvent } from '../events/index.ts';
 
 /** An event to append: the id is the idempotency key (appending the same id twice stores it once). */
-export type NewEvent<E extends SiaEvent = SiaEvent> = E & { id: string; metadata?: Record<string, unknown> };
+export type NewEvent<E extends SiaEventInput = SiaEventInput> = E & { id: string; metadata?: Record<string, unknown> };
 
 /** `no_stream`: the stream must not exist yet; `any`: no check; a number: the stream's current version. */
 export type ExpectedVersion = number | 'any' | 'no_stream';

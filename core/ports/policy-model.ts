@@ -20,6 +20,8 @@ export interface ChatResponse {
   content: string;
   /** Token ids as sampled (for the tiny policy: the chosen candidate's index). */
   tokenIds: number[];
+  /** The prompt as the server tokenized it (vLLM's `prompt_token_ids`), where the server reports it. */
+  promptTokenIds?: number[];
   logprobs: number[];
   usage: { promptTokens: number; completionTokens: number };
   model: string;
@@ -38,6 +40,8 @@ export interface PolicyModel {
   /** Serve this adapter from now on (null = base weights). */
   useAdapter(adapter: AdapterRef | null): Promise<void>;
   readonly adapterId: string | null;
+  /** Where a served model answers: the name requests use now and the server's base URL (remote policies only). */
+  readonly serving?: { name: string; endpoint: string };
   /** Dollars per million tokens where known, for cost accounting. */
   readonly prices?: { inputPerMillion: number; outputPerMillion: number };
 }

@@ -68,7 +68,14 @@ export interface AdapterManifest {
 
 export type TrainerStatus =
   | { state: 'running'; step: number; totalSteps: number | null; metrics: Record<string, number> }
-  | { state: 'completed'; adapterDir: string; manifest: AdapterManifest; metrics: Record<string, number> }
+  | {
+      state: 'completed';
+      adapterDir: string;
+      manifest: AdapterManifest;
+      metrics: Record<string, number>;
+      /** sha256 of manifest.json as written, from trainers whose adapterDir is not readable here (Modal's Volume). */
+      manifestSha256?: string;
+    }
   | { state: 'failed'; error: string };
 
 export interface Trainer {

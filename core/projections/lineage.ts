@@ -35,12 +35,14 @@ export interface ExperimentSummary {
   nodeIds: string[];
   decisions: { iteration: number; nodeId: string; kind: 'harness' | 'weights' | 'stop'; algorithm: string | null; position: number }[];
   forkOf: { experimentId: string; nodeId: string } | null;
+  /** Branches started with `sia fork`: the loop went on from `fromNodeId` (log position of the branch). */
+  branches: { fromNodeId: string; iterations: number; position: number }[];
 }
 
 export interface LineageState {
   experiments: Record<string, ExperimentSummary>;
   nodes: Record<string, LineageNode>;
-  runs: Record<string, { nodeId: string; split: Split; replayOf: string | null; purpose: 'eval' | 'rollout'; score: number | null }>;
+  runs: Record<string, { nodeId: string; split: Split; replayOf: string | null; purpose: 'eval' | 'rollout' | 'audit'; score: number | null }>;
 }
 
 /**
@@ -50,10 +52,11 @@ export interface LineageState {
  */
 export const lineageProjection: Projection<LineageState> = {
   name: 'lineage',
-  version: 1,
+  version: 2,
   handles: [
     'experiment.created',
     'experiment.finished',
+    'experiment.branched',
     'scaffold.proposed',
     'scaffold.accepted',
     'scaffold.rejected',
@@ -89,6 +92,7 @@ function evolveLineage(state: LineageState, event: StoredEvent): void {
         nodeIds: [],
         decisions: [],
         forkOf: data.forkOf,
+        branches: [],
       };
       return;
     }
@@ -99,6 +103,14 @@ function evolveLineage(state: LineageState, event: StoredEvent): void {
       experiment.finishReason = event.data.reason;
       experiment.bestNodeId = event.data.bestNodeId;
       experiment.finalScores = event.data.scores;
+      return;
+    }
+    case 'experiment.branched': {
+      const experiment = state.experiments[event.data.experimentId];
+      if (!experiment) return;
+      // Running again; the last finish's best node and scores stay until the branch finishes.
+      experiment.status = 'running';
+      experiment.branches.push({ fromNodeId: event.data.fromNodeId, iterations: event.data.iterations, position: event.position });
       return;
     }
     case 'scaffold.proposed': {
@@ -166,7 +178,7 @@ function evolveLineage(state: LineageState, event: StoredEvent): void {
       const run = state.runs[event.data.runId];
       if (run) run.score = event.data.score;
       const node = state.nodes[event.data.nodeId];
-      if (node && !run?.replayOf && run?.purpose !== 'rollout') node.scores[event.data.split] = event.data.score;
+      if (node && !run?.replayOf && run?.purpose === 'eval') node.scores[event.data.split] = event.data.score;
       return;
     }
     default:

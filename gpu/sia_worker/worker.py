@@ -69,7 +69,9 @@ def run_job(job_path, backend="torch", tiny_random=False, log=print):
     trainer.save(out_dir)
     manifest = write_manifest(job, out_dir, step)
     summary = {key: float(value) for key, value in last.items() if isinstance(value, (int, float))}
-    return {"adapter_dir": str(out_dir), "manifest": manifest, "metrics": summary, "backend": trainer.name}
+    # Callers that cannot read adapter_dir (sia, for an adapter on a Modal Volume) still pin manifest.json's bytes.
+    manifest_sha256 = hashlib.sha256((out_dir / MANIFEST).read_bytes()).hexdigest()
+    return {"adapter_dir": str(out_dir), "manifest": manifest, "metrics": summary, "backend": trainer.name, "manifest_sha256": manifest_sha256}
 
 
 def write_manifest(job, out_dir, steps):

@@ -1,6 +1,6 @@
 /**
  * Deterministic Meta and Feedback agents that call no model (the embedded default: no keys, no network).
- * Their rule set is plugins/providers/prompts/offline-rules.v1.md, hashed like an LLM prompt. The Meta-Agent keeps the
+ * Their rule set is plugins/providers/prompts/offline-rules.v2.md, hashed like an LLM prompt. The Meta-Agent keeps the
  * reference scaffold; the Feedback-Agent edits one knob of the scaffold's `// sia:config` block at a time, in an
  * order read from the train trajectories, and picks weights vs harness and the algorithm from reward statistics.
  */
@@ -23,7 +23,7 @@ const FAMILY_PATTERNS: Array<[Family, RegExp]> = [
   ['prompt', /prompt|style|instruction|shot|example/i],
 ];
 
-export const OFFLINE_RULES = 'offline-rules.v1';
+export const OFFLINE_RULES = 'offline-rules.v2';
 const FREE: AgentUsage = { promptTokens: 0, completionTokens: 0, costUsd: 0 };
 /** Shares above which a symptom decides the family order (see the rule set). */
 const UNPARSABLE_SHARE = 0.2;
@@ -90,17 +90,30 @@ function weightsDecision(context: FeedbackContext, why: string): Decision {
   return { kind: 'weights', algorithm: advice.algorithm, rationale: `${why}; ${advice.algorithm} as advised: ${advice.reason}.` };
 }
 
+/** Below this train success rate cloning has almost nothing to learn from: one harness edit goes first. */
+const SPARSE_SUCCESS = 0.05;
+
+/**
+ * Mode w+h alternates the levers by what the log says: weights from every node they were not tried from (an accepted
+ * update is itself such a node, so updates compound while the gate keeps them), a harness edit once weights were tried
+ * (or while rewards are too sparse to learn from and no edit was tried yet), weights again when no edit is left.
+ */
 export function decideOffline(context: FeedbackContext, knobs: Record<string, ConfigValue[]>): Decision {
   const stats = context.rewardStatistics;
   const rewardsVary = stats.n >= 2 && stats.std > 0;
   const weightsTried = context.tried.some((entry) => entry === 'weights' || entry.startsWith('weights:'));
-  const lastChange = [...context.lineage].reverse().find((node) => node.kind !== 'seed')?.kind ?? 'seed';
+  const harnessTried = context.tried.some((entry) => entry.startsWith('knob:'));
+  const sparse = stats.successRate < SPARSE_SUCCESS;
   const canTrain = context.mode === 'w+h' && rewardsVary && !weightsTried;
-  if (canTrain && lastChange !== 'weights') {
-    return weightsDecision(context, `rewards vary (std ${stats.std.toFixed(3)} over ${stats.n}) and the last change was ${lastChange === 'seed' ? 'the seed' : 'a harness edit'}`);
+  if (canTrain && (!sparse || harnessTried)) {
+    const why = sparse ? `a harness edit was tried from this node and rewards vary (std ${stats.std.toFixed(3)} over ${stats.n})` : `rewards vary (std ${stats.std.toFixed(3)} over ${stats.n}) and weights were not tried from this node`;
+    return weightsDecision(context, why);
   }
   const edit = nextKnobEdit(context, knobs);
-  if (!('none' in edit)) return edit;
+  if (!('none' in edit)) {
+    if (!canTrain) return edit;
+    return { ...edit, rationale: `only ${(stats.successRate * 100).toFixed(1)}% of train samples succeed, too few to learn from, so a harness edit first: ${edit.rationale}` };
+  }
   if (canTrain) return weightsDecision(context, `no harness edit is left (${edit.none}) and rewards vary`);
   const weightsNote = context.mode === 'h' ? '' : rewardsVary ? '; weights were already tried from this node' : '; rewards do not vary, so RL has nothing to learn from';
   return { kind: 'stop', rationale: `Nothing left to try: ${edit.none}${weightsNote}.` };

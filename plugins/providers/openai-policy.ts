@@ -1,7 +1,9 @@
 /**
  * The policy model behind an OpenAI-compatible server (vLLM serving gpt-oss-120b with LoRA adapters), via `openai`.
  * Guided choice goes out as vLLM's extra body params (`guided_choice` for older servers, `structured_outputs.choice`
- * for newer ones); `return_tokens_as_token_ids` makes vLLM name sampled tokens "token_id:N" so the trainer gets ids.
+ * for newer ones); `return_tokens_as_token_ids` makes vLLM name sampled tokens "token_id:N" (logprobs keep their
+ * ids) and `return_token_ids` adds `prompt_token_ids` and `choices[0].token_ids`, so a training row can be the prompt
+ * (mask 0) followed by the completion (mask 1) exactly as the server tokenized them.
  */
 import OpenAI from 'openai';
 import { ModelBehaviorError, PluginError } from '../../core/errors.ts';
@@ -36,7 +38,7 @@ export interface OpenAIPolicyOptions {
   env?: Record<string, string | undefined>;
   /** Which extra body params carry the guided choice (default both: vLLM ignores the one it does not know). */
   guidedChoiceFields?: GuidedChoiceField[];
-  /** Ask vLLM for "token_id:N" tokens (default true). */
+  /** Ask vLLM for "token_id:N" tokens and for prompt/completion token ids (default true). */
   tokenIdsAsText?: boolean;
   loadAdapter?: AdapterLoader;
   prices?: Prices;
@@ -75,7 +77,7 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
       ...(request.temperature == null ? {} : { temperature: request.temperature }),
       ...(request.maxTokens == null ? {} : { max_tokens: request.maxTokens }),
       ...(request.seed == null ? {} : { seed: request.seed }),
-      ...(options.tokenIdsAsText === false ? {} : { return_tokens_as_token_ids: true }),
+      ...(options.tokenIdsAsText === false ? {} : { return_tokens_as_token_ids: true, return_token_ids: true }),
       ...(choices && guidedFields.includes('guided_choice') ? { guided_choice: choices } : {}),
       ...(choices && guidedFields.includes('structured_outputs') ? { structured_outputs: { choice: choices } } : {}),
     };
@@ -88,6 +90,9 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
     prices: options.prices,
     get adapterId() {
       return adapterId;
+    },
+    get serving() {
+      return { name: servedModel, endpoint: options.baseURL };
     },
     async useAdapter(adapter) {
       servedModel = adapter ? await loadAdapter(adapter) : options.model;
@@ -109,13 +114,22 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
         });
       }
       const tokens = choice.logprobs?.content ?? [];
+      const ids = returnedTokenIds(completion);
       return {
         content,
-        tokenIds: tokenIdsFrom(tokens.map((token) => token.token)),
+        tokenIds: ids.completion ?? tokenIdsFrom(tokens.map((token) => token.token)),
+        ...(ids.prompt ? { promptTokenIds: ids.prompt } : {}),
         logprobs: tokens.map((token) => token.logprob),
         usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 },
         model: completion.model ?? servedModel,
       };
     },
   };
+}
+
+/** vLLM's `return_token_ids` answer fields (not in the OpenAI types); absent from other servers. */
+function returnedTokenIds(completion: OpenAI.Chat.Completions.ChatCompletion): { prompt: number[] | null; completion: number[] | null } {
+  const raw = completion as unknown as { prompt_token_ids?: unknown; choices: Array<{ token_ids?: unknown }> };
+  const ids = (value: unknown) => (Array.isArray(value) && value.every((id) => Number.isInteger(id)) ? (value as number[]) : null);
+  return { prompt: ids(raw.prompt_token_ids), completion: ids(raw.choices[0]?.token_ids) };
 }

@@ -175,6 +175,8 @@ export const WorkerResultSchema = z.object({
   manifest: AdapterManifestSchema,
   metrics: z.record(z.string(), z.number()),
   backend: z.enum(['torch', 'toy']),
+  /** sha256 of manifest.json's bytes (absent from workers deployed before it was added). */
+  manifest_sha256: Sha256Hex.optional(),
 });
 export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 

@@ -86,7 +86,7 @@ export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
         return { state: 'failed', error: messageOf(error) };
       }
       const parsed = parseWorkerResult(result, `modal call ${handle}`);
-      return { state: 'completed', adapterDir: parsed.adapter_dir, manifest: parsed.manifest, metrics: parsed.metrics };
+      return { state: 'completed', adapterDir: parsed.adapter_dir, manifest: parsed.manifest, metrics: parsed.metrics, manifestSha256: parsed.manifest_sha256 };
     },
   };
 }

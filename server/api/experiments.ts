@@ -1,15 +1,13 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { EventData } from '../../core/events/index.ts';
-import { experimentListItem, findExperiment, lineageNodes } from '../lineage-view.ts';
+import { LineageBodies } from '../lineage-body.ts';
+import { experimentListItem, findExperiment } from '../lineage-view.ts';
 import type { LineageReader } from '../read-model.ts';
 import { apiRoute, type ApiRoute } from '../route-spec.ts';
 import { AuditBody, EmptyQuery, ExperimentDetail, ExperimentList, IdParams, LineageBody, LineageQuery } from '../schemas.ts';
 
-const CACHED_LINEAGE_BODIES = 8;
-
 export function experimentRoutes(reader: LineageReader): ApiRoute[] {
-  // A lineage as of a position never changes (the log is append-only): keep a few serialised bodies.
-  const lineageBodies = new Map<string, Buffer>();
+  const lineageBodies = new LineageBodies();
 
   return [
     apiRoute({ path: '/api/experiments', summary: 'Every experiment, oldest first', query: EmptyQuery, response: ExperimentList }, (c) => {
@@ -45,18 +43,9 @@ export function experimentRoutes(reader: LineageReader): ApiRoute[] {
       },
       (c, { params, query }) => {
         const snapshot = reader.asOf(query.at);
-        const key = `${params.id}@${snapshot.changedAt}`;
-        const etag = `W/"${key}"`;
+        const etag = `W/"${LineageBodies.key(params.id, snapshot)}"`;
         if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
-        let rest = lineageBodies.get(key);
-        if (rest === undefined) {
-          const experiment = findExperiment(snapshot, params.id, query.at);
-          // Serialised once per lineage change, without the position (which moves with every event appended).
-          rest = Buffer.from(JSON.stringify({ experiment, nodes: lineageNodes(snapshot.state, experiment) }).slice(1));
-          lineageBodies.set(key, rest);
-          if (lineageBodies.size > CACHED_LINEAGE_BODIES) lineageBodies.delete(lineageBodies.keys().next().value as string);
-        }
-        const body = Buffer.concat([Buffer.from(`{"position":${snapshot.position},`), rest]);
+        const body = lineageBodies.body(snapshot, findExperiment(snapshot, params.id, query.at));
         return c.body(body, 200, { 'content-type': 'application/json; charset=UTF-8', etag });
       },
     ),

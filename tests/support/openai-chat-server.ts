@@ -1,8 +1,11 @@
 /**
  * A local server speaking OpenAI chat completions the way vLLM does: guided choice (`guided_choice` or
- * `structured_outputs.choice`), logprobs, `return_tokens_as_token_ids`, seeds, LoRA adapters loaded at runtime,
- * bearer-key auth, and forced tool calls / json_object replies answered from a script (for the agent tests).
+ * `structured_outputs.choice`), logprobs, `return_tokens_as_token_ids`, `return_token_ids` (prompt and completion
+ * ids), seeds, LoRA adapters loaded and unloaded at runtime, bearer-key auth, and forced tool calls / json_object
+ * replies answered from a script (for the agent tests).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Hono } from 'hono';
 import { sha256Hex } from '../../core/hashing.ts';
 import { roughTokens, type RecordedRequest, type ScriptedReply } from './scripted-replies.ts';
@@ -11,6 +14,13 @@ export interface OpenAIChatServerOptions {
   baseModel?: string;
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** Token ids are below this (default 50,000; the gpu/ toy backend needs < 4,096). */
+  vocabSize?: number;
+  /**
+   * Where the server reads a `lora_path` (identity for a local box, the Volume folder for a Modal mount); when set,
+   * loading a path without adapter_config.json fails as it does in vLLM.
+   */
+  resolveAdapterPath?: (path: string) => string;
 }
 
 /** A number in [0, 1) from a string: the server's only source of "randomness", so a seed fixes the answer. */
@@ -35,6 +45,10 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
   const script: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
   const loads: Array<{ name: string; path: string }> = [];
+  const unloads: string[] = [];
+  const vocabSize = options.vocabSize ?? 50_000;
+  // One token per up-to-3 characters, its id a hash of the piece: a stable stand-in for a tokenizer.
+  const tokenize = (text: string) => (text.match(/[\s\S]{1,3}/g) ?? ['']).map((piece) => ({ piece, id: parseInt(sha256Hex(piece).slice(0, 6), 16) % vocabSize }));
   let calls = 0;
   const app = new Hono();
 
@@ -56,8 +70,18 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
     loads.push({ name: String(body.lora_name), path: String(body.lora_path) });
     if (!body.lora_name || !body.lora_path) return c.json({ error: { message: 'lora_name and lora_path are required' } }, 400);
     if (adapters.has(body.lora_name)) return c.json({ error: { message: `The lora adapter '${body.lora_name}' has already been loaded.` } }, 400);
+    if (options.resolveAdapterPath && !existsSync(join(options.resolveAdapterPath(body.lora_path), 'adapter_config.json'))) {
+      return c.json({ error: { message: `No adapter found for ${body.lora_path}` } }, 400);
+    }
     adapters.add(body.lora_name);
     return c.text(`Success: LoRA adapter '${body.lora_name}' added successfully.`);
+  });
+
+  app.post('/v1/unload_lora_adapter', async (c) => {
+    const body = (await c.req.json()) as { lora_name?: string };
+    if (!body.lora_name || !adapters.delete(body.lora_name)) return c.json({ error: { message: `The lora adapter '${body.lora_name}' cannot be found.` } }, 404);
+    unloads.push(body.lora_name);
+    return c.text(`Success: LoRA adapter '${body.lora_name}' removed successfully.`);
   });
 
   app.post('/v1/chat/completions', async (c) => {
@@ -83,15 +107,26 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
     }
     const choices: string[] | undefined = body.structured_outputs?.choice ?? body.guided_choice;
     const picked = choices?.length ? pickChoice(choices, body.messages, body.seed, calls) : { content: 'free text answer', logprob: -1.5 };
-    // One token per up-to-3 characters; the whole sequence's logprob sits on the first token.
-    const pieces = picked.content.match(/[\s\S]{1,3}/g) ?? [''];
-    const tokens = pieces.map((piece, index) => {
-      const id = parseInt(sha256Hex(piece).slice(0, 6), 16) % 50_000;
+    // The whole sequence's logprob sits on the first token.
+    const pieces = tokenize(picked.content);
+    const tokens = pieces.map(({ piece, id }, index) => {
       return { token: body.return_tokens_as_token_ids ? `token_id:${id}` : piece, logprob: index === 0 ? picked.logprob : -0.01, bytes: null, top_logprobs: [] };
     });
+    // vLLM's `return_token_ids`: a chat template's rendering of the messages, then the completion's ids.
+    const prompt = tokenize((body.messages as Array<{ role: string; content: string }>).map((m) => `<|${m.role}|>${m.content}`).join(''));
+    const ids = body.return_token_ids ? { prompt_token_ids: prompt.map((token) => token.id) } : {};
     return c.json({
       ...base,
-      choices: [{ index: 0, message: { role: 'assistant', content: picked.content }, finish_reason: 'stop', logprobs: body.logprobs ? { content: tokens } : null }],
+      ...ids,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: picked.content },
+          finish_reason: 'stop',
+          logprobs: body.logprobs ? { content: tokens } : null,
+          ...(body.return_token_ids ? { token_ids: pieces.map((token) => token.id) } : {}),
+        },
+      ],
       usage: { prompt_tokens: promptTokens, completion_tokens: tokens.length, total_tokens: promptTokens + tokens.length },
     });
   });
@@ -101,6 +136,7 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
     baseModel,
     requests,
     loads,
+    unloads,
     /** Serve an adapter under this name (what vLLM's /v1/load_lora_adapter does). */
     addAdapter: (name: string) => void adapters.add(name),
     script: (...replies: ScriptedReply[]) => void script.push(...replies),
