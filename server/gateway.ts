@@ -27,14 +27,14 @@ interface ActiveRun {
   pending: NewEvent[];
 }
 
-const FLUSH_EVERY = 32;
 
 /**
  * Runs the gateway records calls for. A call naming no open run is refused (nothing goes unrecorded).
  * Steps are appended in batches per run (one transaction per batch instead of per call) and flushed when the
  * run closes, before its run.finished: a kill can only lose steps of an unfinished run, which resume repeats.
  */
-export function createRunRegistry(store: EventStore) {
+export function createRunRegistry(store: EventStore, options: { flushEvery?: number } = {}) {
+  const flushEvery = options.flushEvery ?? 32;
   const runs = new Map<string, ActiveRun>();
   const flush = (runId: string, run: ActiveRun) => {
     if (run.pending.length) store.append(`run-${runId}`, run.pending.splice(0));
@@ -48,7 +48,7 @@ export function createRunRegistry(store: EventStore) {
       const run = runs.get(runId);
       if (!run) return;
       run.pending.push(event);
-      if (run.pending.length >= FLUSH_EVERY) flush(runId, run);
+      if (run.pending.length >= flushEvery) flush(runId, run);
     },
     close(runId: string): Usage {
       const run = runs.get(runId);
@@ -64,14 +64,20 @@ export type RunRegistry = ReturnType<typeof createRunRegistry>;
  * The OpenAI-compatible gateway in front of the policy: every call becomes a run.step_recorded event with
  * messages, completion, token ids, logprobs, latency and usage. `guided_choice` as vLLM takes it.
  */
-export function createGateway(options: { policy: () => PolicyModel; runs: RunRegistry; now?: () => number }) {
+export function createGateway(options: {
+  policy: () => PolicyModel;
+  runs: RunRegistry;
+  now?: () => number;
+  /** The run calls without an x-sia-run-id header are recorded under (`sia serve`); none: such calls are refused. */
+  defaultRunId?: string;
+}) {
   const now = options.now ?? (() => performance.now());
   const app = new Hono();
 
   app.get('/models', (c) => c.json({ object: 'list', data: [{ id: 'policy', object: 'model', owned_by: 'sia', adapter: options.policy().adapterId }] }));
 
   app.post('/chat/completions', async (c) => {
-    const runId = c.req.header('x-sia-run-id') ?? '';
+    const runId = c.req.header('x-sia-run-id') ?? options.defaultRunId ?? '';
     const exampleId = c.req.header('x-sia-example-id') ?? null;
     const run = options.runs.get(runId);
     if (!run) return c.json({ error: { message: 'x-sia-run-id names no open run: the gateway records every call against a run', field: 'x-sia-run-id' } }, 400);

@@ -21,6 +21,8 @@ export interface OpenAIChatServerOptions {
    * loading a path without adapter_config.json fails as it does in vLLM.
    */
   resolveAdapterPath?: (path: string) => string;
+  /** Temperature 0 picks the most likely choice whatever the seed, as vLLM's greedy sampling does. */
+  greedyAtZeroTemperature?: boolean;
 }
 
 /** A number in [0, 1) from a string: the server's only source of "randomness", so a seed fixes the answer. */
@@ -28,11 +30,15 @@ function unitFromHash(text: string): number {
   return parseInt(sha256Hex(text).slice(0, 12), 16) / 2 ** 48;
 }
 
-function pickChoice(choices: string[], messages: unknown, seed: number | undefined, call: number) {
+function pickChoice(choices: string[], messages: unknown, seed: number | undefined, call: number, greedy = false) {
   const scores = choices.map((choice) => 4 * unitFromHash(`score|${JSON.stringify(messages)}|${choice}`));
   const top = Math.max(...scores);
   const weights = scores.map((score) => Math.exp(score - top));
   const total = weights.reduce((sum, weight) => sum + weight, 0);
+  if (greedy) {
+    const best = scores.indexOf(top);
+    return { content: choices[best] as string, logprob: Math.log((weights[best] as number) / total) };
+  }
   const draw = unitFromHash(`draw|${seed ?? `unseeded-${call}`}|${JSON.stringify(messages)}`) * total;
   let index = 0;
   for (let acc = weights[0] as number; acc < draw && index < choices.length - 1; acc += weights[index] as number) index += 1;
@@ -106,7 +112,7 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
       return c.json({ ...base, choices: [{ index: 0, message, finish_reason: message.content === null ? 'tool_calls' : 'stop', logprobs: null }], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
     }
     const choices: string[] | undefined = body.structured_outputs?.choice ?? body.guided_choice;
-    const picked = choices?.length ? pickChoice(choices, body.messages, body.seed, calls) : { content: 'free text answer', logprob: -1.5 };
+    const picked = choices?.length ? pickChoice(choices, body.messages, body.seed, calls, options.greedyAtZeroTemperature && body.temperature === 0) : { content: 'free text answer', logprob: -1.5 };
     // The whole sequence's logprob sits on the first token.
     const pieces = tokenize(picked.content);
     const tokens = pieces.map(({ piece, id }, index) => {
