@@ -26,10 +26,10 @@ const LOOP_EVENTS: EventType[] = [
 
 export const experimentStream = (experimentId: string) => `experiment-${experimentId}`;
 
-/** Folds everything the loop needs about one experiment (its stream plus its runs) from the log. */
-export function loadLoopState(store: EventStore, experimentId: string): LoopState {
+/** Folds everything the loop needs about one experiment (its stream plus its runs) from the log, up to `upTo` when given (time travel). */
+export function loadLoopState(store: EventStore, experimentId: string, upTo?: number): LoopState {
   let state = initialLoopState();
-  for (const event of store.iterate({ types: LOOP_EVENTS })) {
+  for (const event of store.iterate({ types: LOOP_EVENTS, ...(upTo !== undefined ? { upTo } : {}) })) {
     if ((event.data as { experimentId?: string }).experimentId === experimentId) state = evolve(state, event);
   }
   return state;

@@ -67,18 +67,26 @@ describe('offline Feedback-Agent, mode w+h: weights or harness', () => {
     { nodeId: 'node-1', kind, status: 'accepted' as const, what: 'last change', devScore: 0.5 },
   ];
 
-  it('trains with the advised algorithm when rewards vary and the last change was not a weights update', () => {
-    for (const lineage of [feedbackContext().lineage, lineageAfter('harness')]) {
+  it('trains with the advised algorithm when rewards vary and weights were not tried from this node, also right after an accepted update', () => {
+    for (const lineage of [feedbackContext().lineage, lineageAfter('harness'), lineageAfter('weights')]) {
       const decision = decide({ mode: 'w+h', lineage });
       expect(decision).toMatchObject({ kind: 'weights', algorithm: 'grpo' });
     }
   });
 
-  it('edits the harness after a weights update, after weights were tried, or when rewards do not vary', () => {
-    expect(decide({ mode: 'w+h', lineage: lineageAfter('weights') }).kind).toBe('harness');
+  it('edits the harness after weights were tried from this node, or when rewards do not vary', () => {
+    expect(decide({ mode: 'w+h', tried: ['weights:grpo'] }).kind).toBe('harness');
     expect(decide({ mode: 'w+h', tried: ['weights'] }).kind).toBe('harness');
     const flat = { ...feedbackContext().rewardStatistics, std: 0, mean: 0, successRate: 0 };
     expect(decide({ mode: 'w+h', rewardStatistics: flat }).kind).toBe('harness');
+  });
+
+  it('tries one harness edit before training when under 5% of samples succeed', () => {
+    const sparse = { ...feedbackContext().rewardStatistics, n: 100, mean: 0.02, std: 0.14, successRate: 0.02 };
+    const first = decide({ mode: 'w+h', rewardStatistics: sparse });
+    expect(first.kind).toBe('harness');
+    expect(first.rationale).toMatch(/too few to learn from/);
+    expect(decide({ mode: 'w+h', rewardStatistics: sparse, tried: [operatorOf(first)] }).kind).toBe('weights');
   });
 
   it('trains again when no harness edit is left, and stops when neither lever is left', () => {

@@ -1,7 +1,8 @@
 /**
  * The web UI in headless Chromium on a run's database: the experiment list, the lineage tree, the score
  * curves, a live update through SSE, and a node page with its diff and steps. Screenshots go to out/server-ui/.
- * SIA_E2E_DB=path/to/sia.db runs it on that database (a copy; the original is never written).
+ * By default it runs on the database of a real `sia run` (offline w+h on gsm8k, made in beforeAll);
+ * SIA_E2E_DB=path/to/sia.db runs it on that database instead (a copy; the original is never written).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { startServer, type RunningServer } from '../server/serve.ts';
-import { writeLineageFixture } from './support/lineage-fixture.ts';
+import { sia } from './support/cli.ts';
 
 const CHROMIUM = process.env.SIA_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumMissing = !existsSync(CHROMIUM);
@@ -42,8 +43,11 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     directory = mkdtempSync(join(tmpdir(), 'sia-server-ui-'));
     const file = join(directory, 'sia.db');
     if (process.env.SIA_E2E_DB) await copyOf(process.env.SIA_E2E_DB, file);
+    else {
+      const run = sia(['run', '--task', 'gsm8k', '--mode', 'w+h', '--iterations', '3', '--db', file]);
+      if (run.status !== 0) throw new Error(`sia run failed: ${run.stderr}`);
+    }
     store = openSqliteEventStore(file);
-    if (!process.env.SIA_E2E_DB) writeLineageFixture(store, { iterations: 9, examplesPerRun: 4, adapterDir: join(directory, 'adapters'), finish: false, audit: false });
     const { experiments } = await (startServer(store, { port: 0, stream: { pollMs: 100 } }).then((running) => ((server = running), api('/api/experiments'))));
     experimentId = experiments[experiments.length - 1].id;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -51,7 +55,7 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && pageErrors.push(message.text()));
     mkdirSync(SCREENSHOTS, { recursive: true });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
