@@ -4,8 +4,9 @@ import { eventsCommand } from './events.ts';
 import { verifyCommand } from './verify.ts';
 import { tasksCommand } from './tasks.ts';
 import { runCommand } from './run.ts';
+import { lineageCommand } from './lineage.ts';
 import { serveCommand } from './serve.ts';
 
 /** Every `sia` command, one file each. Add yours here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [runCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand];

@@ -45,6 +45,12 @@ describe('sia run (embedded default, offline)', () => {
     const { finished, verify } = finishedEvalRuns(db);
     expect(verify.ok).toBe(true);
     expect(new Set(finished).size).toBe(finished.length);
+    const lineage = JSON.parse(sia(['lineage', summary.experimentId, '--db', db, '--json']).stdout);
+    expect(lineage.nodes.map((node: { id: string }) => node.id)).toEqual(summary.nodes.map((node: { id: string }) => node.id));
+    const early = JSON.parse(sia(['lineage', summary.experimentId, '--db', db, '--json', '--at', String(lineage.nodes[1].position - 1)]).stdout);
+    expect(early.nodes).toHaveLength(1);
+    expect(sia(['lineage', 'x-nope', '--db', db]).stderr).toContain('no experiment x-nope');
+
     const events = JSON.parse(sia(['events', '--db', db, '--type', 'run.step_recorded', '--limit', '1', '--json']).stdout).events;
     expect(events[0].data.step).toMatchObject({ kind: 'llm_call', model: expect.any(String), logprobs: [expect.any(Number)] });
   });
