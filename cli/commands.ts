@@ -6,7 +6,11 @@ import { tasksCommand } from './tasks.ts';
 import { runCommand } from './run.ts';
 import { lineageCommand } from './lineage.ts';
 import { serveCommand } from './serve.ts';
+import { replayCommand } from './replay.ts';
+import { forkCommand } from './fork.ts';
+import { auditCommand } from './audit.ts';
+import { bisectCommand } from './bisect.ts';
 
 /** Every `sia` command, one file each. Add yours here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [runCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand, replayCommand, forkCommand, auditCommand, bisectCommand];

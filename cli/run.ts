@@ -3,6 +3,7 @@ import { IllegalStateError, ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
 import { requireExperiment } from '../loop/experiment-log.ts';
 import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
+import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { printJson } from './output.ts';
@@ -49,6 +50,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const config = loadConfig(args.config);
     if (!args.resume && !args.task) throw new ValidationError('name a task: --task gsm8k (see `sia tasks list`) or --task ./my-task', '--task');
     const fresh = args.resume ? null : settingsFrom(args, config);
+    if (fresh) checkPolicyFitsTrainer(fresh);
     const task = fresh ? await loadTask(fresh.task) : undefined;
     const store = openStore(args.db);
     try {

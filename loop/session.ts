@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { EventStore } from '../core/ports/event-store.ts';
+import { IntegrityError } from '../core/errors.ts';
 import { DEFAULT_GATE } from '../core/loop/gate.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import type { Task } from '../core/ports/task.ts';
@@ -47,6 +48,15 @@ export interface OpenSession {
   close(): Promise<void>;
 }
 
+/** The agents' versioned prompts go into the log as blobs, so each decision's promptHash resolves to its text. */
+function storePrompts(store: EventStore, stack: Stack): void {
+  for (const agent of [stack.meta, stack.feedback]) {
+    if (!agent.prompt) continue;
+    const sha = store.putBlob(agent.prompt.text);
+    if (sha !== agent.prompt.hash) throw new IntegrityError(`${agent.id}: prompt hash ${agent.prompt.hash} is not the sha256 of its text (${sha})`);
+  }
+}
+
 /** Opens the task, the providers and the gateway of one session; the caller closes it. */
 export async function openSession(input: SessionInput): Promise<OpenSession> {
   const { store, settings } = input;
@@ -56,6 +66,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
   let stack: Stack | null = null;
   const gateway = await startGateway(store, () => (stack as Stack).policy);
   stack = { ...buildStack(settings, input.config, task, workDir, { gatewayFetch: gateway.fetch, modalClient: input.modalClient }), ...input.stackOverrides };
+  storePrompts(store, stack);
   const context: LoopContext = {
     store,
     task,

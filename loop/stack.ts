@@ -74,7 +74,7 @@ function adapterLocations(trainer: StackChoice['trainer'], config: SiaConfig, wo
 }
 
 /** The tiny policy reads only tiny adapters, and a served model cannot use them: a weights run needs a matching pair. */
-function checkPolicyFitsTrainer(choice: StackChoice): void {
+export function checkPolicyFitsTrainer(choice: StackChoice): void {
   if (choice.mode === 'h') return;
   if (choice.policy === 'tiny' && choice.trainer !== 'tiny') {
     throw new ValidationError(`--policy tiny cannot load adapters from --trainer ${choice.trainer}: use --policy openai (a vLLM server) with it`, '--policy');

@@ -39,11 +39,19 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
     jobId = context.newId('job');
     const job = buildJob(context, state, jobId, parent.adapterId, `adapter-${jobId.slice(4)}`, plan.loss, plan.rows);
     const batchSha256 = context.store.putBlob(encodeBatch(plan.rows));
-    handle = (await context.stack.trainer.submit(job, plan.rows)).handle;
+    // An algorithm can keep no row (every group constant for bon-bc or GRPO): the job is recorded and fails on its
+    // own terms, so the decision is spent and the next one starts from the same node instead of the loop crashing.
+    handle = plan.rows.length > 0 ? (await context.stack.trainer.submit(job, plan.rows)).handle : null;
     log.execute({
       type: 'SubmitTraining',
       data: { experimentId, jobId, trainer: context.stack.names.trainer, algorithm: algorithm.id, nodeId: parent.id, job: job as unknown as Record<string, unknown>, batchSha256, handle },
     });
+    if (!handle) {
+      const error = `${algorithm.id} kept no training row from ${groups.length} rollout groups (no group has a reward to learn from)`;
+      log.execute({ type: 'FailTraining', data: { jobId, error } });
+      context.onProgress(`  training ${jobId} failed: ${error}`);
+      return;
+    }
     context.onProgress(`  training ${algorithm.id} on ${groups.length} groups (${plan.rows.length} rows) as ${jobId}`);
   }
   const status = await pollUntilDone(context, log, jobId, handle);

@@ -5,7 +5,7 @@
  * the in-memory Modal fake whose calls run the Modal function's body on a folder standing in for the Volume.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { buildStack } from '../loop/stack.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { taskTemplateFiles } from '../plugins/tasks/shared/template.ts';
 import { FakeModalCloud } from './gpu-fake-modal.ts';
+import { sia } from './support/cli.ts';
 import { startLocalServer, type LocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 
@@ -192,7 +193,10 @@ describe.skipIf(pythonMissing)('sia run --mode w+h with the gpu/ worker against 
     expect(dataOf(events, 'experiment.finished')).toHaveLength(1);
   });
 
-  it('refuses a policy that cannot load the trainer\'s adapters, naming both flags', async () => {
+});
+
+describe('policy/trainer pairs for a weights run', () => {
+  it('refuses a policy that cannot load the trainer\'s adapters, naming both flags', { timeout: 30_000 }, async () => {
     const { dir, task } = await tinyTask();
     const config: SiaConfig = { openaiPolicy: { model: BASE_MODEL, baseURL: 'http://127.0.0.1:9/v1' } };
     const build = (policy: 'tiny' | 'openai', trainer: 'tiny' | 'local' | 'modal', mode: 'h' | 'w+h' = 'w+h') =>
@@ -203,5 +207,11 @@ describe.skipIf(pythonMissing)('sia run --mode w+h with the gpu/ worker against 
     expect(build('openai', 'tiny', 'h')).not.toThrow();
     expect(build('openai', 'local')().adapters.uri('a1')).toBe(`file://${join(dir, 'adapters', 'a1')}`);
     expect(build('openai', 'modal')().adapters.path('a1')).toBe('/vol/adapters/a1');
+
+    // `sia run` checks the pair with the other flags, before the log is opened.
+    const db = join(dir, 'refused.db');
+    const refused = sia(['run', '--task', join(dir, 'adder'), '--mode', 'w+h', '--policy', 'tiny', '--trainer', 'modal', '--db', db]);
+    expect(refused).toMatchObject({ status: 2, stderr: expect.stringMatching(/--policy tiny.*--trainer modal/) });
+    expect(existsSync(db)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { experimentSummary } from '../loop/summary.ts';
 import { createTask } from '../plugins/tasks/lawbench/index.ts';
 
 /**
- * The weights lever on the embedded default, measured: on LawBench (small splits), a w+h run's weight updates
+ * The weights lever on the embedded default, measured: on LawBench, a w+h run's weight updates
  * must pass the dev gate on their own (same scaffold as the parent) and compound (an update on top of an update).
  */
 describe('weights lever on the embedded default (lawbench, w+h)', () => {
@@ -16,7 +16,8 @@ describe('weights lever on the embedded default (lawbench, w+h)', () => {
     const dbFile = join(mkdtempSync(join(tmpdir(), 'sia-levers-')), 'sia.db');
     const store = openSqliteEventStore(dbFile);
     try {
-      const task = await createTask({ train: 120, dev: 80, holdout: 20 });
+      // The packaged train and dev splits (on 120 train items the first update over-fits and is rightly rejected).
+      const task = await createTask({ train: 250, dev: 125, holdout: 25 });
       const settings = { task: 'lawbench', mode: 'w+h' as const, seed: 0, agents: 'offline' as const, policy: 'tiny' as const, trainer: 'tiny' as const, options: { ...DEFAULT_OPTIONS, iterations: 3 } };
       const experimentId = await runSession({ store, dbFile, settings, config: {}, task });
       const summary = experimentSummary(store, experimentId);

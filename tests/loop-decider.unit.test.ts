@@ -68,6 +68,19 @@ describe('When running the loop decider', () => {
     given(...history).when({ type: 'Gate', nodeId: 'n0', comparison: comparison(true) }).thenThrows(IllegalStateError, /not waiting/);
   });
 
+  it('records a served adapter only when it changes, so a rollback to the parent is one weights.served', () => {
+    const history = [created(), seed, seedAccepted, asEvent({ type: 'feedback.decided', data: decision('weights', 0, 'grpo') }), asEvent(weightsCheckpointed('x', 'n2', 'n0', 'a1'))];
+    const serve = (adapterId: string | null, servedName: string) => ({ experimentId: 'x', adapterId, servedName, endpoint: 'http://127.0.0.1:8000/v1' });
+    const servedEvent = (adapterId: string | null, servedName: string): SiaEvent => ({ type: 'weights.served', data: serve(adapterId, servedName) });
+    given(...history).when({ type: 'RecordServing', data: serve(null, 'base') }).then([{ type: 'weights.served', data: { adapterId: null, servedName: 'base' } }]);
+    given(...history, servedEvent(null, 'base')).when({ type: 'RecordServing', data: serve('a1', 'a1') }).then([{ type: 'weights.served', data: { adapterId: 'a1' } }]);
+    given(...history, servedEvent(null, 'base'), servedEvent('a1', 'a1'))
+      .when({ type: 'RecordServing', data: serve(null, 'base') })
+      .then([{ type: 'weights.served', data: { adapterId: null, servedName: 'base' } }]);
+    given(...history, servedEvent('a1', 'a1')).when({ type: 'RecordServing', data: serve('a1', 'a1') }).thenThrows(IllegalStateError, /already served/);
+    given(...history).when({ type: 'RecordServing', data: serve('a9', 'a9') }).thenThrows(IllegalStateError, /never checkpointed/);
+  });
+
   it('refuses commands after the experiment finished', () => {
     const finished: SiaEvent = { type: 'experiment.finished', data: { experimentId: 'x', reason: 'stop', bestNodeId: 'n0', scores: { dev: 0.1, holdout: 0.1 }, usage: { promptTokens: 0, completionTokens: 0, costUsd: null } } };
     given(created(), seed, seedAccepted, finished).when({ type: 'RecordDecision', decision: decision('stop'), scaffold: null }).thenThrows(IllegalStateError, /finished/);

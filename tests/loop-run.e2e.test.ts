@@ -45,6 +45,13 @@ describe('sia run (embedded default, offline)', () => {
     const { finished, verify } = finishedEvalRuns(db);
     expect(verify.ok).toBe(true);
     expect(new Set(finished).size).toBe(finished.length);
+    const store = openSqliteEventStore(db, { readonly: true });
+    const decisions = store.read({ types: ['feedback.decided'] });
+    for (const decision of decisions) {
+      const hash = decision.type === 'feedback.decided' ? decision.data.promptHash : null;
+      expect(hash && store.getBlobText(hash), 'the deciding prompt is stored under its hash').toMatch(/offline/i);
+    }
+    store.close();
     const lineage = JSON.parse(sia(['lineage', summary.experimentId, '--db', db, '--json']).stdout);
     expect(lineage.nodes.map((node: { id: string }) => node.id)).toEqual(summary.nodes.map((node: { id: string }) => node.id));
     const early = JSON.parse(sia(['lineage', summary.experimentId, '--db', db, '--json', '--at', String(lineage.nodes[1].position - 1)]).stdout);

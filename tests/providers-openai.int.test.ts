@@ -44,9 +44,10 @@ describe('openai policy against a vLLM-like server', () => {
     const request = POLICY_CONTRACT_REQUESTS[0]!;
     const response = await policy.chat(request);
     const body = started.server.requests.at(-1)!.body;
-    expect(body).toMatchObject({ guided_choice: request.guidedChoice, structured_outputs: { choice: request.guidedChoice }, logprobs: true, return_tokens_as_token_ids: true, seed: 7 });
+    expect(body).toMatchObject({ guided_choice: request.guidedChoice, structured_outputs: { choice: request.guidedChoice }, logprobs: true, return_tokens_as_token_ids: true, return_token_ids: true, seed: 7 });
     expect(response.tokenIds.length).toBe(response.logprobs.length);
     expect(response.tokenIds.length).toBeGreaterThan(0);
+    expect(response.promptTokenIds?.length).toBeGreaterThan(0);
   });
 
   it('leaves token ids empty when the server returns token text', async () => {
@@ -54,6 +55,7 @@ describe('openai policy against a vLLM-like server', () => {
     const response = await policy.chat(POLICY_CONTRACT_REQUESTS[1]!);
     expect(started.server.requests.at(-1)!.body).not.toHaveProperty('structured_outputs');
     expect(response.tokenIds).toEqual([]);
+    expect(response.promptTokenIds).toBeUndefined();
     expect(response.logprobs.length).toBeGreaterThan(0);
     expect(tokenIdsFrom(['token_id:12', 'token_id:0'])).toEqual([12, 0]);
     expect(tokenIdsFrom(['token_id:12', 'hello'])).toEqual([]);

@@ -10,14 +10,16 @@ export interface CheckResult {
   passed: boolean;
   summary: string;
   findings: AuditFinding[];
+  /** The numbers behind the verdict (scores per lineage step, per perturbation, per lever). */
+  measurements: Record<string, unknown>;
 }
 
 export const AUDIT_CHECKS = ['divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries'] as const;
 export type AuditCheckName = (typeof AUDIT_CHECKS)[number];
 
 /** A check passes exactly when it has no findings; the summary says what was looked at either way. */
-export function checkResult(name: AuditCheckName, summary: string, findings: AuditFinding[]): CheckResult {
-  return { name, passed: findings.length === 0, summary, findings };
+export function checkResult(name: AuditCheckName, summary: string, findings: AuditFinding[], measurements: Record<string, unknown> = {}): CheckResult {
+  return { name, passed: findings.length === 0, summary, findings, measurements };
 }
 
 export function auditIsClean(checks: CheckResult[]): boolean {

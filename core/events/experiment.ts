@@ -52,6 +52,8 @@ export const AuditPerformed = z.object({
         passed: z.boolean(),
         summary: z.string(),
         findings: z.array(z.object({ nodeId: z.string().nullable(), message: z.string(), detail: z.unknown().optional() })),
+        /** The numbers the check computed (scores per step or variant), for reports and the UI. */
+        measurements: z.record(z.string(), z.unknown()).default({}),
       }),
     ),
   }),

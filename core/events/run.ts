@@ -32,7 +32,10 @@ export const LlmCallStep = z.object({
   }),
   completion: z.string(),
   tokenIds: z.array(z.number().int()),
-  /** The prompt's token ids where the server reports them (vLLM): training rows are prompt + completion. */
+  /**
+   * The prompt's token ids where the server reports them (vLLM): training rows are prompt + completion. Optional
+   * rather than defaulted: older events are read without upcasting, so readers treat absence as [].
+   */
   promptTokenIds: z.array(z.number().int()).optional(),
   logprobs: z.array(z.number()),
   latencyMs: z.number().nonnegative(),

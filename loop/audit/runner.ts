@@ -42,12 +42,14 @@ export function createAuditRunner(context: LoopContext, experimentId: string, fu
       return cached;
     }
     const examples = request.examples ?? context.splits[request.split];
-    const originalIds = (request.examples && request.variant !== 'canary' ? context.splits[request.split] : examples).map((example) => example.id);
+    // Perturbed copies of the split are paired with the originals by position; other item sets keep their own ids.
+    const keyedBySplit = examples.length === context.splits[request.split].length && request.variant !== 'canary';
+    const originalIds = (keyedBySplit ? context.splits[request.split] : examples).map((example) => example.id);
     const evaluation = await evaluateNode(context, experimentId, { ...request.node, adapterId }, request.split, {
       purpose: 'audit',
       examples,
       seed: request.seed ?? deriveSeed(full.seed, `${request.node.id}/${request.split}`),
-      metadata: { auditKey: key },
+      metadata: { auditKey: key, keyedBySplit },
     });
     const rewards = Object.fromEntries(examples.map((example, index) => [originalIds[index] ?? example.id, evaluation.rewards[example.id] ?? 0]));
     const result = { score: evaluation.score, rewards, runId: evaluation.runId };
@@ -66,26 +68,31 @@ function fromLoop(state: LoopState, scaffoldId: string, adapterId: string | null
   return null;
 }
 
-function recordedAuditRuns(context: LoopContext, experimentId: string): Map<string, { runId: string; exampleIds: string[] }> {
-  const runs = new Map<string, { runId: string; exampleIds: string[] }>();
+interface RecordedAuditRun {
+  runId: string;
+  exampleIds: string[];
+  keyedBySplit: boolean;
+}
+
+function recordedAuditRuns(context: LoopContext, experimentId: string): Map<string, RecordedAuditRun> {
+  const runs = new Map<string, RecordedAuditRun>();
   for (const event of context.store.iterate({ types: ['run.started'] })) {
     const key = event.metadata?.auditKey;
     if (event.type === 'run.started' && event.data.experimentId === experimentId && event.data.purpose === 'audit' && typeof key === 'string') {
-      runs.set(key, { runId: event.data.runId, exampleIds: event.data.exampleIds });
+      runs.set(key, { runId: event.data.runId, exampleIds: event.data.exampleIds, keyedBySplit: event.metadata?.keyedBySplit === true });
     }
   }
   return runs;
 }
 
-/** A recorded audit run's rewards, keyed by position onto the split's ids like a fresh run; null if it never finished. */
-function readRun(context: LoopContext, run: { runId: string; exampleIds: string[] } | undefined): PairScore | null {
+/** A recorded audit run's rewards, keyed like a fresh run's; null if it never finished. */
+function readRun(context: LoopContext, run: RecordedAuditRun | undefined): PairScore | null {
   if (!run) return null;
   const events = context.store.read({ streamId: `run-${run.runId}`, types: ['reward.recorded', 'run.finished'] });
   const finished = events.find((event) => event.type === 'run.finished');
   if (finished?.type !== 'run.finished') return null;
   const byId = new Map(events.flatMap((event) => (event.type === 'reward.recorded' ? [[event.data.exampleId, event.data.reward] as const] : [])));
   const split = context.splits[finished.data.split];
-  const mapsOntoSplit = run.exampleIds.length === split.length && run.exampleIds.some((id, index) => id !== split[index].id);
-  const rewards = Object.fromEntries(run.exampleIds.map((id, index) => [mapsOntoSplit ? split[index].id : id, byId.get(id) ?? 0]));
+  const rewards = Object.fromEntries(run.exampleIds.map((id, index) => [run.keyedBySplit ? split[index].id : id, byId.get(id) ?? 0]));
   return { score: finished.data.score, rewards, runId: run.runId };
 }

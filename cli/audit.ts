@@ -1,0 +1,39 @@
+import type { CommandModule } from 'yargs';
+import { loadConfig } from '../loop/config.ts';
+import { auditExperiment } from '../loop/audit/index.ts';
+import { EXIT, printJson } from './output.ts';
+import { openStore } from './store.ts';
+
+interface AuditArgs {
+  db: string;
+  json: boolean;
+  experiment: string;
+  config?: string;
+}
+
+export const auditCommand: CommandModule<object, AuditArgs> = {
+  command: 'audit <experiment>',
+  describe: 'audit an experiment for verifier overfitting (divergence, pinning, robustness, coupling, static scan, canaries): exit 0 clean, 4 findings',
+  builder: (yargs) =>
+    yargs
+      .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment id' })
+      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' }) as never,
+  handler: async (args) => {
+    const config = loadConfig(args.config);
+    const store = openStore(args.db, { mustExist: true });
+    try {
+      const audit = await auditExperiment({ store, dbFile: args.db, config, experimentId: args.experiment, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      if (args.json) printJson(audit);
+      else {
+        console.log(`audit of ${audit.experimentId} as of position ${audit.atPosition}: ${audit.clean ? 'clean' : 'FINDINGS'} (recorded at position ${audit.position})`);
+        for (const check of audit.checks) {
+          console.log(`  ${check.passed ? 'pass' : 'FAIL'} ${check.name}: ${check.summary}`);
+          for (const finding of check.findings) console.log(`      ${finding.nodeId ?? '-'}: ${finding.message}`);
+        }
+      }
+      if (!audit.clean) process.exitCode = EXIT.findings;
+    } finally {
+      store.close();
+    }
+  },
+};
