@@ -1,5 +1,6 @@
 import type { EventStore } from '../core/ports/event-store.ts';
 import type { SiaConfig } from './config.ts';
+import type { Stack } from './context.ts';
 import { createExperimentLog } from './experiment-log.ts';
 import { experimentOfNode, recordedSettings } from './recorded.ts';
 import { runSession } from './session.ts';
@@ -18,7 +19,16 @@ export interface ForkResult {
  * Continues an experiment's loop from one of its nodes as a new branch (sia fork): records experiment.branched
  * through the decider, then runs the loop with the recorded settings until the branch's iterations are used.
  */
-export async function forkNode(input: { store: EventStore; dbFile: string; config: SiaConfig; nodeId: string; iterations?: number; onProgress?: (line: string) => void }): Promise<ForkResult> {
+export async function forkNode(input: {
+  store: EventStore;
+  dbFile: string;
+  config: SiaConfig;
+  nodeId: string;
+  iterations?: number;
+  onProgress?: (line: string) => void;
+  /** Replaces parts of the recorded stack (e.g. scripted agents in tests). */
+  stackOverrides?: Partial<Stack>;
+}): Promise<ForkResult> {
   const { store, nodeId } = input;
   const experimentId = experimentOfNode(store, nodeId);
   const log = createExperimentLog(store, experimentId);
@@ -28,7 +38,7 @@ export async function forkNode(input: { store: EventStore; dbFile: string; confi
   const [branched] = log.execute({ type: 'Branch', data: { experimentId, fromNodeId: nodeId, iterations } });
   input.onProgress?.(`branch of ${experimentId} from ${nodeId}: ${iterations} iterations`);
   const settings = { ...recorded, options: { ...recorded.options, iterations: log.state.iterationBudget ?? iterations } };
-  await runSession({ store, dbFile: input.dbFile, settings, config: input.config, experimentId, resumeState: log.state, onProgress: input.onProgress });
+  await runSession({ store, dbFile: input.dbFile, settings, config: input.config, experimentId, resumeState: log.state, onProgress: input.onProgress, stackOverrides: input.stackOverrides });
   const after = createExperimentLog(store, experimentId).state;
   return { experimentId, fromNodeId: nodeId, branchPosition: branched.position, iterations, newNodeIds: after.nodeOrder.filter((id) => !nodesBefore.has(id)) };
 }

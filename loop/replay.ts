@@ -1,5 +1,5 @@
 import { IntegrityError, NotFoundError } from '../core/errors.ts';
-import { deriveSeed } from '../core/random.ts';
+import { evaluationSeed } from '../core/loop/seeds.ts';
 import type { Split, StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import type { TaskExample } from '../core/ports/task.ts';
@@ -66,7 +66,7 @@ export async function replayNode(input: ReplayInput): Promise<ReplayReport> {
     const evaluation = await evaluateNode(session.context, experimentId, node, split, {
       examples,
       // The seed the loop gave the original eval run, so a live replay samples the same way.
-      seed: deriveSeed(state.seed, `${node.id}/${split}`),
+      seed: evaluationSeed(state, node.id, split),
       replayOf: originalRunId,
       replayMode: input.cassette ? 'cassette' : 'live',
       purpose: originalRunId ? 'eval' : 'audit',

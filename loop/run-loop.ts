@@ -1,6 +1,6 @@
 import { compareOnSplit } from '../core/loop/gate.ts';
 import { bestNode, nextStep, type NextStep } from '../core/loop/next-step.ts';
-import { deriveSeed } from '../core/random.ts';
+import { evaluationSeed, gateSeed } from '../core/loop/seeds.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import type { LoopContext } from './context.ts';
 import { evaluateNode } from './evaluate.ts';
@@ -75,7 +75,7 @@ async function perform(context: LoopContext, log: ExperimentLog, experiment: New
     }
     case 'evaluate': {
       const node = state.nodes[step.nodeId];
-      const evaluation = await evaluateNode(context, experiment.experimentId, node, step.split, { seed: deriveSeed(state.seed, `${node.id}/${step.split}`), log });
+      const evaluation = await evaluateNode(context, experiment.experimentId, node, step.split, { seed: evaluationSeed(state, node.id, step.split), log });
       log.observe(evaluation.events);
       const errors = Object.keys(evaluation.errors).length;
       context.onProgress(`  ${node.id} ${step.split.padEnd(7)} ${context.task.metric.name} ${evaluation.score.toFixed(4)}${errors ? ` (${errors} errors)` : ''}  ${usageLine(log.state)}`);
@@ -93,7 +93,7 @@ async function perform(context: LoopContext, log: ExperimentLog, experiment: New
     case 'gate': {
       const candidate = state.nodes[step.nodeId];
       const parent = state.nodes[step.parentId];
-      const comparison = compareOnSplit('dev', parent.rewards.dev ?? {}, candidate.rewards.dev ?? {}, { ...context.options.gate, seed: deriveSeed(state.seed, `gate/${candidate.id}`) });
+      const comparison = compareOnSplit('dev', parent.rewards.dev ?? {}, candidate.rewards.dev ?? {}, { ...context.options.gate, seed: gateSeed(state, candidate.id) });
       log.execute({ type: 'Gate', nodeId: candidate.id, comparison });
       context.onProgress(`  gate ${candidate.id} (${candidate.kind}): ${comparison.accepted ? 'ACCEPTED' : 'rejected'} — ${comparison.reason}`);
       return;

@@ -38,18 +38,18 @@ describe('lineage projection', () => {
   it('answers as of a past position (time travel) and catches up from its checkpoint', () => {
     const given = spec.given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), scaffoldProposed('x', 'n1', 'n0'));
     expect(Object.keys(given.then().nodes)).toEqual(['n0', 'n1']);
-    expect(given.store.loadCheckpoint('lineage@1')?.position).toBe(3);
+    expect(given.store.loadCheckpoint(`lineage@${lineageProjection.version}`)?.position).toBe(3);
     expect(Object.keys(given.then({ at: 2 }).nodes)).toEqual(['n0']);
     expect(Object.keys(given.then({ at: 1 }).nodes)).toEqual([]);
     given.when(scaffoldProposed('x', 'n2', 'n1'));
     expect(Object.keys(given.then().nodes)).toEqual(['n0', 'n1', 'n2']);
-    expect(given.store.loadCheckpoint('lineage@1')?.position).toBe(4);
+    expect(given.store.loadCheckpoint(`lineage@${lineageProjection.version}`)?.position).toBe(4);
   });
 
   it('rebuilds from zero to the same state as catching up', () => {
     const given = spec.given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), verdict('scaffold.accepted', 'x', 'n0'));
     const caughtUp = project(given.store, lineageProjection).state;
-    given.store.saveCheckpoint('lineage@1', 3, JSON.stringify(lineageProjection.initialState()));
+    given.store.saveCheckpoint(`lineage@${lineageProjection.version}`, 3, JSON.stringify(lineageProjection.initialState()));
     expect(project(given.store, lineageProjection).state.nodes).toEqual({});
     expect(rebuild(given.store, lineageProjection).state).toEqual(caughtUp);
   });

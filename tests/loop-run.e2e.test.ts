@@ -73,6 +73,7 @@ describe('sia run (embedded default, offline)', () => {
   it('continues after a kill with --resume: nothing lost, nothing done twice', { timeout: 240_000 }, async () => {
     const db = freshDb();
     const child = spawn('node', ['bin/sia.js', 'run', '--task', 'gsm8k', '--mode', 'w+h', '--iterations', '2', '--db', db], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     // Kill it in the middle of the weights step: once rollouts have started.
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -88,7 +89,7 @@ describe('sia run (embedded default, offline)', () => {
       if (rollouts >= 2 || Date.now() > deadline) break;
     }
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await exited;
 
     const store = openSqliteEventStore(db);
     const experimentId = (store.read({ types: ['experiment.created'] })[0].data as { experimentId: string }).experimentId;

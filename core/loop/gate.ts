@@ -42,7 +42,9 @@ export function compareOnSplit(
     ? 'no paired items to compare'
     : accepted
       ? `gain ${meanDifference.toFixed(4)} with ${Math.round(options.confidence * 100)}% lower bound ${lowerBound.toFixed(4)} > 0`
-      : `gain ${meanDifference.toFixed(4)} is within noise (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`;
+      : upperBound < 0
+        ? `a loss of ${(-meanDifference).toFixed(4)} (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`
+        : `gain ${meanDifference.toFixed(4)} is within noise (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`;
   return {
     split,
     n: ids.length,

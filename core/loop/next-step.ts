@@ -35,13 +35,15 @@ export function nextStep(state: LoopState, limits: LoopLimits): NextStep {
     return { type: 'gate', nodeId: candidate.id, parentId: candidate.parentId ?? state.currentNodeId };
   }
 
+  // A weights decision made in the last iteration is trained and gated like a harness edit would be.
+  if (state.pendingWeights && !limits.budgetExceeded) {
+    const open = Object.values(state.training).find((job) => job.nodeId === state.pendingWeights?.nodeId && job.status !== 'failed' && !isCheckpointed(state, job.adapterId));
+    const { nodeId, algorithm, iteration } = state.pendingWeights;
+    return { type: 'train', nodeId, algorithm, iteration, resumeJobId: open?.jobId ?? null };
+  }
+
   const current = state.nodes[state.currentNodeId];
   if (!winding) {
-    if (state.pendingWeights) {
-      const open = Object.values(state.training).find((job) => job.nodeId === state.pendingWeights?.nodeId && job.status !== 'failed' && !isCheckpointed(state, job.adapterId));
-      const { nodeId, algorithm, iteration } = state.pendingWeights;
-      return { type: 'train', nodeId, algorithm, iteration, resumeJobId: open?.jobId ?? null };
-    }
     if (current.scores.train === undefined) return { type: 'evaluate', nodeId: current.id, split: 'train' };
     if (current.scores.dev === undefined) return { type: 'evaluate', nodeId: current.id, split: 'dev' };
     return { type: 'feedback', nodeId: current.id, iteration: state.iteration };
