@@ -81,7 +81,8 @@ export function buildRows(
       recordedAt,
     };
     hash = chainHash(hash, row);
-    rows.push({ ...row, hash });
+    (row as EventRow).hash = hash;
+    rows.push(row as EventRow);
   }
   return rows;
 }

@@ -6,7 +6,7 @@ import { IntegrityError } from '../errors.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
+import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, toRawRow, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
 import { readQuery } from './read-query.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -35,11 +35,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
 
   const statements = {
     head: database.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'),
+    insert: database.prepare(`INSERT INTO events (${RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 
     streamVersion: database.prepare('SELECT version FROM streams WHERE stream_id = ?').pluck(),
-    insert: database.prepare(
-      'INSERT INTO events (position, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
     upsertStream: database.prepare(
       'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version',
     ),
@@ -89,7 +87,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
     const rows = buildRows(head, streamId, current, fresh, now().toISOString());
     rows.forEach((row, i) => {
-      statements.insert.run(row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash);
+      statements.insert.run(toRawRow(row));
       positions[freshIndex[i]] = row.position;
     });
     const version = rows[rows.length - 1].streamVersion;

@@ -1,7 +1,10 @@
 /**
- * Seeded randomness for the tiny policy (core/ takes no ambient randomness): a small, fast generator whose whole
- * state is one 32-bit integer, so sampling and weight init are reproducible from the seed alone.
+ * Seeded randomness for the tiny policy (core/ takes no ambient randomness): the project's mulberry32 stream
+ * (core/random.ts) with a Box–Muller normal on top, so sampling and weight init are reproducible from the seed.
  */
+import { mulberry32 } from '../random.ts';
+
+
 export interface SeededRandom {
   /** Uniform in [0, 1). */
   next(): number;
@@ -9,16 +12,8 @@ export interface SeededRandom {
   normal(): number;
 }
 
-/** mulberry32: good enough statistics for sampling and init, and trivially portable to the Python worker. */
 export function seededRandom(seed: number): SeededRandom {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const normal = (): number => {
     const u = 1 - next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
@@ -26,7 +21,7 @@ export function seededRandom(seed: number): SeededRandom {
   return { next, normal };
 }
 
-/** Fisher–Yates on a copy. */
+/** Fisher–Yates on a copy, drawing from a stream the caller already has. */
 export function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
   const copy = items.slice();
   for (let i = copy.length - 1; i > 0; i--) {
@@ -36,7 +31,10 @@ export function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
   return copy;
 }
 
-/** Derives an independent seed for a named purpose, so one user seed can feed several streams. */
+/**
+ * Derives an independent seed for a named purpose (the tiny model's own mixing, kept apart from core/random's
+ * deriveSeed because base weights and every recorded adapter were made with it).
+ */
 export function deriveSeed(seed: number, purpose: string): number {
   let hash = (seed ^ 0x9e3779b9) >>> 0;
   for (let i = 0; i < purpose.length; i++) hash = Math.imul(hash ^ purpose.charCodeAt(i), 0x01000193) >>> 0;
