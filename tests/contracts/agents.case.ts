@@ -2,7 +2,8 @@
  * The contract every Meta/Feedback agent pair keeps. Providers that call a model get a script (what the model
  * answers next) so the malformed-answer and API-key cases can run; the offline agents skip those with a reason.
  */
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { harnessRunner } from '../support/contract-harness.ts';
 import { ModelBehaviorError } from '../../core/errors.ts';
 import type { FeedbackAgent, MetaAgent } from '../../core/ports/agents.ts';
 import { DecisionShape } from '../../plugins/providers/decision-schema.ts';
@@ -31,18 +32,7 @@ const validHarnessAnswer = () => ({
 
 export function agentsContract(name: string, setup: () => Promise<AgentsHarness>): void {
   describe(`agents contract: ${name}`, () => {
-    const withHarness = (run: (harness: AgentsHarness, skip: (reason: string) => void) => Promise<void>) => async (context: TestContext) => {
-      const harness = await setup();
-      const skip = (reason: string) => {
-        console.info(`[${name}] skipped: ${reason}`);
-        context.skip(reason);
-      };
-      try {
-        await run(harness, skip);
-      } finally {
-        await harness.close?.();
-      }
-    };
+    const withHarness = harnessRunner(name, setup);
 
     it('Meta returns a scaffold whose entry file is among its files', withHarness(async ({ agents, script }) => {
       script?.({ kind: 'tool', input: validScaffoldAnswer() });

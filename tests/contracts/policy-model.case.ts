@@ -1,5 +1,6 @@
 /** The contract every PolicyModel keeps: guided choice, logprobs, usage, seeds, adapters. */
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { harnessRunner } from '../support/contract-harness.ts';
 import type { ChatRequest, PolicyModel } from '../../core/ports/policy-model.ts';
 
 export interface PolicyHarness {
@@ -34,18 +35,7 @@ export const POLICY_CONTRACT_REQUESTS: ChatRequest[] = [
 
 export function policyModelContract(name: string, setup: () => Promise<PolicyHarness>): void {
   describe(`policy model contract: ${name}`, () => {
-    const withHarness = (run: (harness: PolicyHarness, skip: (reason: string) => void) => Promise<void>) => async (context: TestContext) => {
-      const harness = await setup();
-      const skip = (reason: string) => {
-        console.info(`[${name}] skipped: ${reason}`);
-        context.skip(reason);
-      };
-      try {
-        await run(harness, skip);
-      } finally {
-        await harness.close?.();
-      }
-    };
+    const withHarness = harnessRunner(name, setup);
 
     it('declares guided choice and logprobs support', withHarness(async ({ policy }) => {
       expect(policy.flags.guidedChoice).toBe(true);
