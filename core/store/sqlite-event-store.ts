@@ -6,7 +6,7 @@ import { IntegrityError } from '../errors.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, toRawRow, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
+import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
 import { readQuery } from './read-query.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -68,11 +68,11 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     return found;
   }
 
-  const appendTransaction = database.transaction((streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion): AppendResult => {
+  const appendTransaction = database.transaction((streamId: string, events: NewEvent[], expectedVersion: ExpectedVersion, checkIds: boolean): AppendResult => {
     const current = (statements.streamVersion.get(streamId) as number | undefined) ?? 0;
     checkExpectedVersion(streamId, expectedVersion, current);
     const positions: number[] = new Array(events.length);
-    const stored = storedPositions(events.map((event) => event?.id));
+    const stored = checkIds ? storedPositions(events.map((event) => event?.id)) : new Map<unknown, number>();
     const fresh: NewEvent[] = [];
     const freshIndex: number[] = [];
     events.forEach((event, index) => {
@@ -87,7 +87,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
     const rows = buildRows(head, streamId, current, fresh, now().toISOString());
     rows.forEach((row, i) => {
-      statements.insert.run(toRawRow(row));
+      statements.insert.run(row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash);
       positions[freshIndex[i]] = row.position;
     });
     const version = rows[rows.length - 1].streamVersion;
@@ -114,7 +114,17 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   return {
     kind: 'sqlite',
     database,
-    append: (streamId, events, appendOptions = {}) => appendTransaction.immediate(streamId, events, appendOptions.expectedVersion ?? 'any'),
+    append(streamId, events, appendOptions = {}) {
+      const expected = appendOptions.expectedVersion ?? 'any';
+      // Repeated ids are rare: insert optimistically, and only when the unique index on event_id objects
+      // (the whole transaction rolled back) look the stored ids up and append just the new events.
+      try {
+        return appendTransaction.immediate(streamId, events, expected, false);
+      } catch (error) {
+        if (!isDuplicateEventId(error)) throw error;
+        return appendTransaction.immediate(streamId, events, expected, true);
+      }
+    },
     read: (readOptions) => [...iterate(readOptions)],
     iterate,
     streamVersion: (streamId) => (statements.streamVersion.get(streamId) as number | undefined) ?? 0,
@@ -150,6 +160,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     close: () => database.close(),
   };
 }
+
+const isDuplicateEventId = (error: unknown) =>
+  (error as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.event_id/.test(String((error as Error).message));
 
 /** drizzle-kit's migrations, applied at open. Two processes opening a new file at once: the loser retries. */
 function applyMigrations(database: Database.Database): void {
