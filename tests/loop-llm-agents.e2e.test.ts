@@ -1,0 +1,74 @@
+/**
+ * `sia run --agents openai` end to end: the Meta- and Feedback-Agents are a chat model behind a local
+ * OpenAI-compatible server of ours (scripted answers, tool calls), the policy is the tiny model, the task a
+ * user folder made by `sia tasks new`. The LLM's harness edit runs in the sandbox and is gated; its malformed
+ * answers are retried and then recorded as a stop with the reason, and the run still finishes.
+ */
+import { serve } from '@hono/node-server';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openSqliteEventStore } from '../core/store/index.ts';
+import { sia } from './support/cli.ts';
+import { createOpenAIChatServer } from './support/openai-chat-server.ts';
+
+function siaAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('node', ['bin/sia.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('sia run with LLM agents over the OpenAI protocol', () => {
+  it('applies the agent\'s harness edit through the gate and survives its malformed answers', { timeout: 120_000 }, async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sia-llm-agents-'));
+    expect(sia(['tasks', 'new', 'adder', '--dir', directory]).status).toBe(0);
+    const reference = readFileSync(join(directory, 'adder', 'scaffold', 'solve.mjs'), 'utf8');
+    const edited = reference.replace('"candidates": "sum-and-difference"', '"candidates": "sum-only"');
+    expect(edited).not.toBe(reference);
+
+    const model = createOpenAIChatServer();
+    model.script(
+      { kind: 'tool', input: { entry: 'solve.mjs', files: { 'solve.mjs': reference }, rationale: 'start from the reference' } },
+      { kind: 'tool', input: { kind: 'harness', operator: 'candidates', rationale: 'only the sum can be right', entrySource: edited } },
+      { kind: 'text', text: 'I think we should stop?' },
+      { kind: 'text', text: '{"kind": "teleport"}' },
+      { kind: 'text', text: 'still not JSON' },
+    );
+    const server = serve({ fetch: model.app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const config = join(directory, 'sia.config.json');
+    writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null } }));
+    const db = join(directory, 'sia.db');
+    try {
+      const result = await siaAsync(['run', '--task', join(directory, 'adder'), '--mode', 'h', '--iterations', '3', '--config', config, '--db', db, '--json']);
+      expect(result.status, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.decisions.map((decision: { kind: string }) => decision.kind)).toEqual(['harness', 'stop']);
+      const edit = summary.nodes.find((node: { kind: string }) => node.kind === 'harness');
+      expect(edit.status).toBe('accepted');
+      expect(edit.scores.dev).toBeGreaterThan(summary.nodes[0].scores.dev);
+
+      const store = openSqliteEventStore(db, { readonly: true });
+      const proposed = store.read({ types: ['scaffold.proposed'] }).map((event) => event.data as { author: string; diff: string });
+      expect(proposed.map((data) => data.author)).toEqual(['meta', 'feedback']);
+      expect(proposed[1].diff).toContain('+const CONFIG = { "candidates": "sum-only" };');
+      const decisions = store.read({ types: ['feedback.decided'] }).map((event) => event.data as { kind: string; rationale: string; agent: string; promptHash: string | null });
+      expect(decisions[1]).toMatchObject({ kind: 'stop', rationale: expect.stringContaining('agent error') });
+      expect(decisions[0].promptHash && store.getBlobText(decisions[0].promptHash)).toBeTruthy();
+      expect(store.verify().ok).toBe(true);
+      store.close();
+      expect(model.requests.length).toBe(5);
+    } finally {
+      server.close();
+    }
+  });
+});
