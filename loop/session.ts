@@ -65,7 +65,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
   mkdirSync(workDir, { recursive: true });
   let stack: Stack | null = null;
   const gateway = await startGateway(store, () => (stack as Stack).policy);
-  stack = { ...buildStack(settings, input.config, task, workDir, { gatewayFetch: gateway.fetch, modalClient: input.modalClient }), ...input.stackOverrides };
+  stack = { ...buildStack(settings, input.config, task, workDir, { gatewayCall: gateway.complete, modalClient: input.modalClient }), ...input.stackOverrides };
   storePrompts(store, stack);
   const context: LoopContext = {
     store,

@@ -8,6 +8,7 @@ import { createOpenAIAgents } from '../plugins/providers/openai-agents.ts';
 import { createOpenAIPolicy } from '../plugins/providers/openai-policy.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
+import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
 import { createLocalTrainer } from '../plugins/trainers/local.ts';
 import { createModalTrainer, type ModalClientLike } from '../plugins/trainers/modal.ts';
 import { createTinyTrainer } from '../plugins/trainers/tiny.ts';
@@ -25,7 +26,7 @@ export interface StackChoice {
 
 export interface StackOptions {
   /** The in-process gateway's fetch, handed to the sandbox. */
-  gatewayFetch?: typeof fetch;
+  gatewayCall?: DirectGatewayCall;
   /** A Modal client to use instead of the real SDK (tests pass an in-memory fake; never read from config files). */
   modalClient?: ModalClientLike;
 }
@@ -52,7 +53,7 @@ export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, w
     feedback: agents.feedback,
     policy,
     trainer,
-    sandbox: createChildProcessSandbox({ gatewayFetch: options.gatewayFetch }),
+    sandbox: createChildProcessSandbox({ gatewayCall: options.gatewayCall }),
     baseModel: openaiPolicy?.model ?? TINY_BASE_MODEL,
     adapters: adapterLocations(choice.trainer, config, workDir),
     names: { agents: choice.agents, policy: choice.policy, trainer: choice.trainer },

@@ -60,31 +60,51 @@ export function createRunRegistry(store: EventStore, options: { flushEvery?: num
 }
 export type RunRegistry = ReturnType<typeof createRunRegistry>;
 
-/**
- * The OpenAI-compatible gateway in front of the policy: every call becomes a run.step_recorded event with
- * messages, completion, token ids, logprobs, latency and usage. `guided_choice` as vLLM takes it.
- */
-export function createGateway(options: {
+export interface GatewayOptions {
   policy: () => PolicyModel;
   runs: RunRegistry;
   now?: () => number;
   /** The run calls without an x-sia-run-id header are recorded under (`sia serve`); none: such calls are refused. */
   defaultRunId?: string;
-}) {
-  const now = options.now ?? (() => performance.now());
+}
+
+/** An OpenAI chat-completions answer (or error) with its HTTP status, before any HTTP is involved. */
+export interface CompletionReply {
+  status: 200 | 400 | 502;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The OpenAI-compatible gateway in front of the policy: every call becomes a run.step_recorded event with
+ * messages, completion, token ids, logprobs, latency and usage. `guided_choice` as vLLM takes it.
+ */
+export function createGateway(options: GatewayOptions) {
+  const complete = createChatCompletions(options);
   const app = new Hono();
 
   app.get('/models', (c) => c.json({ object: 'list', data: [{ id: 'policy', object: 'model', owned_by: 'sia', adapter: options.policy().adapterId }] }));
 
   app.post('/chat/completions', async (c) => {
     const runId = c.req.header('x-sia-run-id') ?? options.defaultRunId ?? '';
-    const exampleId = c.req.header('x-sia-example-id') ?? null;
+    const reply = await complete(runId, c.req.header('x-sia-example-id') ?? null, await c.req.json().catch(() => null));
+    return c.json(reply.body, reply.status);
+  });
+  return app;
+}
+
+/**
+ * The gateway's chat completion without HTTP: validates the OpenAI request body, asks the policy, records the
+ * step. The Hono route adapts it to HTTP; the loop's sandbox calls it directly (same body, same recording).
+ */
+export function createChatCompletions(options: GatewayOptions) {
+  const now = options.now ?? (() => performance.now());
+  return async function complete(runId: string, exampleId: string | null, input: unknown): Promise<CompletionReply> {
     const run = options.runs.get(runId);
-    if (!run) return c.json({ error: { message: 'x-sia-run-id names no open run: the gateway records every call against a run', field: 'x-sia-run-id' } }, 400);
-    const parsed = ChatBody.safeParse(await c.req.json().catch(() => null));
+    if (!run) return { status: 400, body: { error: { message: 'x-sia-run-id names no open run: the gateway records every call against a run', field: 'x-sia-run-id' } } };
+    const parsed = ChatBody.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return c.json({ error: { message: issue?.message ?? 'invalid body', field: issue?.path.join('.') || 'body' } }, 400);
+      return { status: 400, body: { error: { message: issue?.message ?? 'invalid body', field: issue?.path.join('.') || 'body' } } };
     }
     const body = parsed.data;
     const policy = options.policy();
@@ -128,15 +148,14 @@ export function createGateway(options: {
             },
           },
         });
-      return c.json(toOpenAIResponse(`${runId}-${index}`, response.model, response.content, response.tokenIds, response.logprobs, usage));
+      return { status: 200, body: toOpenAIResponse(`${runId}-${index}`, response.model, response.content, response.tokenIds, response.logprobs, usage) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       options.runs.record(runId, { id: `${runId}-step-${index}`, type: 'run.step_recorded', data: { runId, exampleId, index, step: { kind: 'error', errorKind: 'model', message } } });
       const status = isSiaError(error) && error instanceof ValidationError ? 400 : 502;
-      return c.json({ error: { message } }, status);
+      return { status, body: { error: { message } } };
     }
-  });
-  return app;
+  };
 }
 
 function toOpenAIResponse(id: string, model: string, content: string, tokenIds: number[], logprobs: number[], usage: Usage) {

@@ -11,6 +11,7 @@ import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/s
 import type { ExampleView } from '../../core/ports/task.ts';
 import { ChildSession, type SessionSpec, type Settlement } from './child-session.ts';
 import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
+import type { DirectGatewayCall } from './gateway-client.ts';
 
 export interface ChildProcessSandboxOptions {
   /** Children solving the examples side by side (default 1); with more, onResult may come out of order. */
@@ -26,10 +27,10 @@ export interface ChildProcessSandboxOptions {
   /** Where run dirs are made (default os.tmpdir()). */
   tempRoot?: string;
   /**
-   * How the parent reaches the gateway (default global fetch over loopback HTTP). The loop passes the gateway
-   * app's own fetch when it runs in this process: the same requests, without a socket per call.
+   * How the parent reaches the gateway (default: HTTP to gatewayUrl). A loop running the gateway in this process
+   * passes its completion function: the same OpenAI request bodies and recording, without HTTP per call.
    */
-  gatewayFetch?: typeof fetch;
+  gatewayCall?: DirectGatewayCall;
 }
 
 const runnerPath = fileURLToPath(new URL('./runner.mjs', import.meta.url));
@@ -77,7 +78,7 @@ async function runSandboxed(
   const spec = (): SessionSpec => ({
     runId: input.runId,
     gatewayUrl: input.gatewayUrl,
-    gatewayFetch: options.gatewayFetch ?? fetch,
+    gatewayCall: options.gatewayCall,
     runnerPath,
     guardsPath,
     runner: {

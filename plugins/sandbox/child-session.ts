@@ -7,13 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
-import { postChatToGateway } from './gateway-client.ts';
+import { postChatToGateway, type DirectGatewayCall } from './gateway-client.ts';
 import { ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
 
 export interface SessionSpec {
   runId: string;
   gatewayUrl: string;
-  gatewayFetch: typeof fetch;
+  gatewayCall?: DirectGatewayCall;
   runnerPath: string;
   guardsPath: string;
   runner: RunnerConfig;
@@ -233,7 +233,7 @@ export class ChildSession {
     try {
       const value = await postChatToGateway({
         gatewayUrl: this.spec.gatewayUrl,
-        fetch: this.spec.gatewayFetch,
+        direct: this.spec.gatewayCall,
         runId: this.spec.runId,
         exampleId: inFlight.exampleId,
         request: message.request,

@@ -6,9 +6,12 @@
 import { PluginError, ValidationError } from '../../core/errors.ts';
 import { ScaffoldChatRequestSchema } from './protocol.ts';
 
+/** The gateway's completion without HTTP (server/gateway.ts createChatCompletions), for a loop in this process. */
+export type DirectGatewayCall = (runId: string, exampleId: string | null, body: unknown) => Promise<{ status: number; body: unknown }>;
+
 export interface GatewayChatCall {
   gatewayUrl: string;
-  fetch?: typeof fetch;
+  direct?: DirectGatewayCall;
   runId: string;
   exampleId: string;
   request: unknown;
@@ -27,31 +30,39 @@ export async function postChatToGateway(call: GatewayChatCall): Promise<GatewayC
     throw new ValidationError(issue?.message ?? 'invalid request', `ctx.llm.chat request.${issue?.path.join('.') ?? ''}`);
   }
   const request = parsed.data;
-  const response = await (call.fetch ?? fetch)(`${call.gatewayUrl.replace(/\/+$/, '')}/chat/completions`, {
+  const body = {
+    model: 'policy',
+    messages: request.messages,
+    guided_choice: request.guidedChoice,
+    temperature: request.temperature,
+    max_tokens: request.maxTokens,
+    logprobs: true,
+  };
+  if (call.direct) {
+    const reply = await call.direct(call.runId, call.exampleId, body);
+    if (reply.status !== 200) throw new PluginError('sandbox', `gateway answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 500)}`);
+    return completionAnswer(reply.body as CompletionBody);
+  }
+  const response = await fetch(`${call.gatewayUrl.replace(/\/+$/, '')}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-sia-run-id': call.runId, 'x-sia-example-id': call.exampleId },
-    body: JSON.stringify({
-      model: 'policy',
-      messages: request.messages,
-      guided_choice: request.guidedChoice,
-      temperature: request.temperature,
-      max_tokens: request.maxTokens,
-      logprobs: true,
-    }),
+    body: JSON.stringify(body),
     signal: call.signal,
   });
   const text = await response.text();
   if (!response.ok) throw new PluginError('sandbox', `gateway answered ${response.status}: ${text.slice(0, 500)}`);
-  return parseCompletion(text);
-}
-
-function parseCompletion(text: string): GatewayChatAnswer {
-  let body: { choices?: Array<{ message?: { content?: unknown }; logprobs?: { content?: Array<{ logprob?: unknown }> } | null }> };
+  let parsedBody: CompletionBody;
   try {
-    body = JSON.parse(text);
+    parsedBody = JSON.parse(text);
   } catch {
     throw new PluginError('sandbox', `gateway answered something that is not JSON: ${text.slice(0, 200)}`);
   }
+  return completionAnswer(parsedBody);
+}
+
+type CompletionBody = { choices?: Array<{ message?: { content?: unknown }; logprobs?: { content?: Array<{ logprob?: unknown }> } | null }> };
+
+function completionAnswer(body: CompletionBody): GatewayChatAnswer {
   const choice = body.choices?.[0];
   if (!choice || typeof choice.message?.content !== 'string') {
     throw new PluginError('sandbox', 'gateway answer has no choices[0].message.content string');
