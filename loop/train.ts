@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../core/hashing.ts';
-import type { TrainJob, TrainerStatus, TrainRow } from '../core/ports/trainer.ts';
+import type { TrainJob, TrainerStatus } from '../core/ports/trainer.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import { getAlgorithm } from '../plugins/algorithms/index.ts';
 import { encodeBatch } from '../plugins/trainers/job-schema.ts';
@@ -12,6 +12,7 @@ import type { ExperimentLog } from './experiment-log.ts';
 import { rolloutGroups } from './rollouts.ts';
 
 const POLL_MS = 200;
+const adapterIdOf = (jobId: string) => `adapter-${jobId.slice(4)}`;
 
 /**
  * The weights lever: sample the current node on train (groups of `groupSize`), let the chosen algorithm turn
@@ -24,7 +25,6 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
   const parent = state.nodes[step.nodeId];
   let jobId = step.resumeJobId;
   let handle = jobId ? state.training[jobId]?.handle ?? null : null;
-  const adapterId = jobId ? `adapter-${jobId.slice(4)}` : null;
 
   if (!jobId || !handle) {
     const rollouts: string[] = [];
@@ -37,8 +37,10 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
     const algorithm = getAlgorithm(step.algorithm);
     const plan = algorithm.plan(groups, {});
     jobId = context.newId('job');
-    const job = buildJob(context, state, jobId, parent.adapterId, `adapter-${jobId.slice(4)}`, plan.loss, plan.rows);
-    const batchSha256 = context.store.putBlob(encodeBatch(plan.rows));
+    // The batch once: as a blob in the log and as the file the trainer reads, under one hash.
+    const batch = encodeBatch(plan.rows);
+    const batchSha256 = context.store.putBlob(batch);
+    const job = buildJob(context, state, jobId, parent.adapterId, plan.loss, { text: batch, sha256: batchSha256, rows: plan.rows.length });
     // An algorithm can keep no row (every group constant for bon-bc or GRPO): the job is recorded and fails on its
     // own terms, so the decision is spent and the next one starts from the same node instead of the loop crashing.
     handle = plan.rows.length > 0 ? (await context.stack.trainer.submit(job, plan.rows)).handle : null;
@@ -60,7 +62,7 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
     context.onProgress(`  training ${jobId} failed: ${status.error}`);
     return;
   }
-  const newAdapterId = status.manifest.adapter_id || adapterId || `adapter-${jobId.slice(4)}`;
+  const newAdapterId = status.manifest.adapter_id || adapterIdOf(jobId);
   // The event pins every file on disk, manifest.json included, byte for byte (a remote trainer reports its hash).
   const files = { ...status.manifest.files, 'manifest.json': status.manifestSha256 ?? sha256Hex(readFileSync(join(status.adapterDir, 'manifest.json'))) };
   log.execute({
@@ -96,23 +98,28 @@ async function pollUntilDone(context: LoopContext, log: ExperimentLog, jobId: st
   }
 }
 
-function buildJob(context: LoopContext, state: LoopState, jobId: string, parentAdapter: string | null, adapterId: string, loss: Partial<TrainJob['loss']> & { kind: TrainJob['loss']['kind'] }, rows: TrainRow[]): TrainJob {
-  const out = adapterDir(context, adapterId);
+function buildJob(
+  context: LoopContext,
+  state: LoopState,
+  jobId: string,
+  parentAdapter: string | null,
+  loss: Partial<TrainJob['loss']> & { kind: TrainJob['loss']['kind'] },
+  batch: { text: string; sha256: string; rows: number },
+): TrainJob {
   mkdirSync(context.adaptersDir, { recursive: true });
   const batchFile = join(context.adaptersDir, `${jobId}.batch.jsonl`);
-  const batch = encodeBatch(rows);
-  writeFileSync(batchFile, batch);
+  writeFileSync(batchFile, batch.text);
   return {
     schema: 'sia.train-job/v1',
     job_id: jobId,
     base_model: context.stack.baseModel,
     base_revision: null,
     adapter_in: parentAdapter ? adapterDir(context, parentAdapter) : null,
-    adapter_out: out,
+    adapter_out: adapterDir(context, adapterIdOf(jobId)),
     lora: { rank: context.options.training.rank, alpha: context.options.training.rank, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
     loss: completeLossSpec(loss),
     optim: { lr: context.options.training.lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: context.options.training.epochs, minibatches: 1, seed: state.seed },
-    data: { uri: batchFile, sha256: sha256Hex(batch), n_rows: rows.length },
+    data: { uri: batchFile, sha256: batch.sha256, n_rows: batch.rows },
   };
 }
 
