@@ -1,16 +1,20 @@
 import type { CommandModule } from 'yargs';
-import { listAlgorithms, lossKindOf } from '../plugins/algorithms/index.ts';
+import { resolve } from 'node:path';
+import { lossKindOf } from '../plugins/algorithms/index.ts';
+import { sessionAlgorithms } from '../loop/session.ts';
 import { printJson } from './output.ts';
 
 interface AlgosArgs {
   json: boolean;
+  load?: string[];
 }
 
 const listCommand: CommandModule<object, AlgosArgs> = {
   command: 'list',
   describe: 'list the RL algorithms a weight update can use',
-  handler: (args) => {
-    const algorithms = listAlgorithms().map((algorithm) => ({
+  builder: (yargs) => yargs.option('load', { type: 'string', array: true, describe: 'also load and check your own algorithm file or folder (as `sia run --algorithm`)' }) as never,
+  handler: async (args) => {
+    const algorithms = (await sessionAlgorithms((args.load ?? []).map((path) => resolve(path)))).map((algorithm) => ({
       id: algorithm.id,
       title: algorithm.title,
       suits: algorithm.suits,

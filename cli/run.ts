@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 import { IllegalStateError, ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
 import { requireExperiment } from '../loop/experiment-log.ts';
-import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
+import { DEFAULT_OPTIONS, runSession, sessionAlgorithms, type SessionSettings } from '../loop/session.ts';
+import { resolve } from 'node:path';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
@@ -25,6 +26,7 @@ interface RunArgs {
   'max-tokens'?: number;
   'max-wall-s'?: number;
   'gate-confidence': number;
+  algorithm?: string[];
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -40,6 +42,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('agents', { choices: ['offline', 'anthropic', 'openai'] as const, describe: 'Meta/Feedback agents (default offline: no keys)' })
       .option('policy', { choices: ['tiny', 'openai'] as const, describe: 'policy model (default tiny: in-process LoRA model)' })
       .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
+      .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
       .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' })
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
       .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
@@ -52,6 +55,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const fresh = args.resume ? null : settingsFrom(args, config);
     if (fresh) checkPolicyFitsTrainer(fresh);
     const task = fresh ? await loadTask(fresh.task) : undefined;
+    if (fresh) await sessionAlgorithms(fresh.algorithms ?? []);
     const store = openStore(args.db);
     try {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -90,6 +94,7 @@ function settingsFrom(args: RunArgs, config: ReturnType<typeof loadConfig>): Ses
     agents: args.agents ?? config.agents ?? 'offline',
     policy: args.policy ?? config.policy ?? 'tiny',
     trainer: args.trainer ?? config.trainer ?? 'tiny',
+    algorithms: (args.algorithm ?? []).map((path) => resolve(path)),
     options: {
       ...DEFAULT_OPTIONS,
       iterations: args.iterations ?? DEFAULT_OPTIONS.iterations,

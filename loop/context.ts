@@ -5,6 +5,7 @@ import type { PolicyModel } from '../core/ports/policy-model.ts';
 import type { Sandbox, SandboxLimits } from '../core/ports/sandbox.ts';
 import type { Splits, Task } from '../core/ports/task.ts';
 import type { Trainer } from '../core/ports/trainer.ts';
+import type { Algorithm } from '../core/ports/algorithm.ts';
 import type { GateOptions } from '../core/loop/gate.ts';
 import type { RunRegistry } from '../server/gateway.ts';
 
@@ -41,6 +42,8 @@ export interface LoopOptions {
 
 export interface LoopContext {
   store: EventStore;
+  /** The built-in algorithms plus the user's own loaded with `--algorithm PATH`. */
+  algorithms: Algorithm[];
   task: Task;
   taskSource: string;
   splits: Splits;

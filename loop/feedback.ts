@@ -4,7 +4,6 @@ import type { EventData } from '../core/events/index.ts';
 import type { FeedbackContext, LineageDigestEntry, TrajectorySample } from '../core/ports/agents.ts';
 import type { LoopNode, LoopState } from '../core/loop/state.ts';
 import { adviseAlgorithm, rewardStatistics } from '../core/rl/selector.ts';
-import { listAlgorithms } from '../plugins/algorithms/index.ts';
 import type { LoopContext } from './context.ts';
 import type { ExperimentLog } from './experiment-log.ts';
 import { loadScaffold, storeScaffold } from './scaffolds.ts';
@@ -31,7 +30,7 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     devScore: node.scores.dev ?? 0,
     rewardStatistics: statistics,
     advice,
-    algorithms: listAlgorithms().map((algorithm) => ({ id: algorithm.id, suits: algorithm.suits })),
+    algorithms: context.algorithms.map((algorithm) => ({ id: algorithm.id, suits: algorithm.suits })),
     lineage: lineageDigest(state),
     tried: state.tried[node.id] ?? [],
   };

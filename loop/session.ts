@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { EventStore } from '../core/ports/event-store.ts';
-import { IntegrityError } from '../core/errors.ts';
+import { IntegrityError, ValidationError } from '../core/errors.ts';
+import type { Algorithm } from '../core/ports/algorithm.ts';
+import { listAlgorithms, loadAlgorithm } from '../plugins/algorithms/index.ts';
 import { DEFAULT_GATE } from '../core/loop/gate.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import type { Task } from '../core/ports/task.ts';
@@ -18,6 +20,8 @@ export interface SessionSettings extends StackChoice {
   mode: 'h' | 'w+h';
   seed: number;
   options: LoopOptions;
+  /** Absolute paths of the user's own algorithm files or folders (`sia run --algorithm PATH`). */
+  algorithms?: string[];
 }
 
 export const DEFAULT_OPTIONS: LoopOptions = {
@@ -48,6 +52,17 @@ export interface OpenSession {
   close(): Promise<void>;
 }
 
+/** Built-in algorithms plus the user's; an id may appear once, so decisions and events name one algorithm. */
+export async function sessionAlgorithms(paths: string[]): Promise<Algorithm[]> {
+  const algorithms = [...listAlgorithms()];
+  for (const path of paths) {
+    const loaded = await loadAlgorithm(path);
+    if (algorithms.some((algorithm) => algorithm.id === loaded.id)) throw new ValidationError(`algorithm id "${loaded.id}" from ${path} is taken`, '--algorithm');
+    algorithms.push(loaded);
+  }
+  return algorithms;
+}
+
 /** The agents' versioned prompts go into the log as blobs, so each decision's promptHash resolves to its text. */
 function storePrompts(store: EventStore, stack: Stack): void {
   for (const agent of [stack.meta, stack.feedback]) {
@@ -69,6 +84,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
   storePrompts(store, stack);
   const context: LoopContext = {
     store,
+    algorithms: await sessionAlgorithms(settings.algorithms ?? []),
     task,
     taskSource: settings.task,
     splits: task.splits(settings.seed),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sha256Hex } from '../core/hashing.ts';
 import type { TrainJob, TrainerStatus } from '../core/ports/trainer.ts';
 import type { LoopState } from '../core/loop/state.ts';
-import { getAlgorithm } from '../plugins/algorithms/index.ts';
+import { ValidationError } from '../core/errors.ts';
 import { encodeBatch } from '../plugins/trainers/job-schema.ts';
 import { completeLossSpec } from '../core/rl/loss-spec.ts';
 import type { LoopContext } from './context.ts';
@@ -34,7 +34,8 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
       rollouts.push(evaluation.runId);
     }
     const groups = rolloutGroups(context.store, rollouts);
-    const algorithm = getAlgorithm(step.algorithm);
+    const algorithm = context.algorithms.find((candidate) => candidate.id === step.algorithm);
+    if (!algorithm) throw new ValidationError(`the decision names algorithm "${step.algorithm}", which this session has not loaded`, 'algorithm', { hint: 'pass its file with --algorithm PATH (resume takes the recorded paths)' });
     const plan = algorithm.plan(groups, {});
     jobId = context.newId('job');
     // The batch once: as a blob in the log and as the file the trainer reads, under one hash.

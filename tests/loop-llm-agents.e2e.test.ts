@@ -71,4 +71,50 @@ describe('sia run with LLM agents over the OpenAI protocol', () => {
       server.close();
     }
   });
+
+  it('lets the agent choose the user\'s own algorithm loaded with --algorithm', { timeout: 120_000 }, async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sia-llm-algorithm-'));
+    expect(sia(['tasks', 'new', 'adder', '--dir', directory]).status).toBe(0);
+    const reference = readFileSync(join(directory, 'adder', 'scaffold', 'solve.mjs'), 'utf8');
+    const algorithmFile = join(directory, 'raw-reward.mjs');
+    writeFileSync(
+      algorithmFile,
+      `export default () => ({
+  id: 'raw-reward', title: 'Raw reward as advantage', suits: 'anything', defaults: {},
+  plan(groups) {
+    const rows = groups.flat().map((r) => ({ group: r.groupId, traj: r.trajectoryId, tokens: r.tokens, mask: r.mask,
+      sampler_logprobs: r.samplerLogprobs, advantages: r.mask.map((m) => m * r.reward), ref_logprobs: null, reward: r.reward, context: r.context }));
+    return { rows, loss: { kind: 'is' }, stats: { rows: rows.length } };
+  },
+});
+`,
+    );
+    const model = createOpenAIChatServer();
+    model.script(
+      { kind: 'tool', input: { entry: 'solve.mjs', files: { 'solve.mjs': reference }, rationale: 'start from the reference' } },
+      { kind: 'tool', input: { kind: 'weights', algorithm: 'raw-reward', rationale: 'try my own estimator' } },
+      { kind: 'tool', input: { kind: 'stop', rationale: 'enough' } },
+    );
+    const server = serve({ fetch: model.app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const config = join(directory, 'sia.config.json');
+    writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null } }));
+    const db = join(directory, 'sia.db');
+    try {
+      const result = await siaAsync(['run', '--task', join(directory, 'adder'), '--mode', 'w+h', '--iterations', '2', '--algorithm', algorithmFile, '--config', config, '--db', db, '--json']);
+      expect(result.status, result.stderr).toBe(0);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.decisions).toMatchObject([{ kind: 'weights', algorithm: 'raw-reward' }, { kind: 'stop' }]);
+      const store = openSqliteEventStore(db, { readonly: true });
+      const submitted = store.read({ types: ['training.submitted'] }).map((event) => event.data as { algorithm: string });
+      expect(submitted).toMatchObject([{ algorithm: 'raw-reward' }]);
+      expect(store.read({ types: ['weights.checkpointed'] }).map((event) => (event.data as { algorithm: string }).algorithm)).toEqual(['raw-reward']);
+      const created = store.read({ types: ['experiment.created'] })[0].data as unknown as { config: { algorithms: string[] } };
+      expect(created.config.algorithms).toEqual([algorithmFile]);
+      store.close();
+    } finally {
+      server.close();
+    }
+  });
 });
