@@ -1,3 +1,4 @@
+import { configOption, experimentPositional } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../loop/config.ts';
 import { auditExperiment } from '../loop/audit/index.ts';
@@ -16,8 +17,8 @@ export const auditCommand: CommandModule<object, AuditArgs> = {
   describe: 'audit an experiment for verifier overfitting (divergence, pinning, robustness, coupling, static scan, canaries): exit 0 clean, 4 findings',
   builder: (yargs) =>
     yargs
-      .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment id' })
-      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' }) as never,
+      .positional('experiment', experimentPositional)
+      .option('config', configOption) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);
     const store = openStore(args.db, { mustExist: true });

@@ -1,3 +1,4 @@
+import { configOption, experimentPositional } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../loop/config.ts';
 import { bisectExperiment } from '../loop/audit/bisect.ts';
@@ -16,8 +17,8 @@ export const bisectCommand: CommandModule<object, BisectArgs> = {
   describe: 'find the first accepted event after which an audit check fails (exit 4 when one is found, 0 when the audit passes)',
   builder: (yargs) =>
     yargs
-      .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment id' })
-      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' }) as never,
+      .positional('experiment', experimentPositional)
+      .option('config', configOption) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);
     const store = openStore(args.db, { mustExist: true });

@@ -1,3 +1,4 @@
+import { configOption } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
@@ -21,7 +22,7 @@ export const forkCommand: CommandModule<object, ForkArgs> = {
     yargs
       .positional('node', { type: 'string', demandOption: true, describe: 'node id to branch from' })
       .option('iterations', { type: 'number', describe: 'Feedback-Agent decisions on the branch (default: the experiment\'s --iterations)' })
-      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' }) as never,
+      .option('config', configOption) as never,
   handler: async (args) => {
     if (args.iterations !== undefined && !(Number.isInteger(args.iterations) && args.iterations > 0)) throw new ValidationError('must be a positive integer', '--iterations');
     const config = loadConfig(args.config);

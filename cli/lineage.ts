@@ -1,3 +1,4 @@
+import { experimentPositional } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { lineageProjection, type LineageNode } from '../core/projections/lineage.ts';
@@ -17,7 +18,7 @@ export const lineageCommand: CommandModule<object, LineageArgs> = {
   describe: 'the (scaffold, adapter) nodes of an experiment with parents, verdicts and scores, now or --at a past position',
   builder: (yargs) =>
     yargs
-      .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment id (see `sia events --type experiment.created`)' })
+      .positional('experiment', experimentPositional)
       .option('at', { type: 'number', describe: 'the lineage as of this log position (time travel)' }) as never,
   handler: (args) => {
     if (args.at !== undefined && (!Number.isInteger(args.at) || args.at < 0)) throw new ValidationError('must be a non-negative integer', '--at');

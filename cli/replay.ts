@@ -1,3 +1,4 @@
+import { configOption } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../loop/config.ts';
 import { replayNode, type ReplayReport } from '../loop/replay.ts';
@@ -23,7 +24,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('split', { choices: ['dev', 'holdout', 'train'] as const, default: 'dev' as const, describe: 'split to re-run' })
       .option('cassette', { type: 'boolean', default: false, describe: 'answer model calls from the original run\'s recorded responses; outputs must match exactly' })
       .option('out', { type: 'string', describe: 'also write the rebuilt scaffold files and adapter bytes to this folder' })
-      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' }) as never,
+      .option('config', configOption) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);
     const store = openStore(args.db, { mustExist: true });

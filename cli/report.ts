@@ -1,3 +1,4 @@
+import { experimentPositional } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../loop/config.ts';
 import { writeReport } from '../loop/report/index.ts';
@@ -17,7 +18,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   describe: 'write a self-contained HTML report (lineage, score curves, audit; plots as inline SVG) to --out DIR',
   builder: (yargs) =>
     yargs
-      .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment id' })
+      .positional('experiment', experimentPositional)
       .option('out', { type: 'string', demandOption: true, describe: 'folder for index.html' })
       .option('config', { type: 'string', describe: 'provider settings file (used when the audit has to run first)' }) as never,
   handler: async (args) => {

@@ -1,3 +1,4 @@
+import { configOption } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { IllegalStateError, ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
@@ -43,7 +44,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('policy', { choices: ['tiny', 'openai'] as const, describe: 'policy model (default tiny: in-process LoRA model)' })
       .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
       .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
-      .option('config', { type: 'string', describe: 'provider settings file (default ./sia.config.json when present)' })
+      .option('config', configOption)
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
       .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
       .option('max-wall-s', { type: 'number', describe: 'stop after this many seconds' })

@@ -26,6 +26,16 @@ function siaAsync(args: string[]): Promise<{ status: number | null; stdout: stri
   });
 }
 
+/** Serves the scripted model on loopback and writes a sia.config.json pointing `--agents openai` at it. */
+async function serveAgents(model: ReturnType<typeof createOpenAIChatServer>, directory: string) {
+  const server = serve({ fetch: model.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  const config = join(directory, 'sia.config.json');
+  writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null } }));
+  return { server, config };
+}
+
 describe('sia run with LLM agents over the OpenAI protocol', () => {
   it('applies the agent\'s harness edit through the gate and survives its malformed answers', { timeout: 120_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), 'sia-llm-agents-'));
@@ -42,11 +52,7 @@ describe('sia run with LLM agents over the OpenAI protocol', () => {
       { kind: 'text', text: '{"kind": "teleport"}' },
       { kind: 'text', text: 'still not JSON' },
     );
-    const server = serve({ fetch: model.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const config = join(directory, 'sia.config.json');
-    writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null } }));
+    const { server, config } = await serveAgents(model, directory);
     const db = join(directory, 'sia.db');
     try {
       const result = await siaAsync(['run', '--task', join(directory, 'adder'), '--mode', 'h', '--iterations', '3', '--config', config, '--db', db, '--json']);
@@ -95,11 +101,7 @@ describe('sia run with LLM agents over the OpenAI protocol', () => {
       { kind: 'tool', input: { kind: 'weights', algorithm: 'raw-reward', rationale: 'try my own estimator' } },
       { kind: 'tool', input: { kind: 'stop', rationale: 'enough' } },
     );
-    const server = serve({ fetch: model.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((resolve) => server.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const config = join(directory, 'sia.config.json');
-    writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null } }));
+    const { server, config } = await serveAgents(model, directory);
     const db = join(directory, 'sia.db');
     try {
       const result = await siaAsync(['run', '--task', join(directory, 'adder'), '--mode', 'w+h', '--iterations', '2', '--algorithm', algorithmFile, '--config', config, '--db', db, '--json']);
