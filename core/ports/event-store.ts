@@ -46,5 +46,7 @@ export interface EventStore {
   /** Projection checkpoints: folded state as of a position (see core/store/projections.ts). */
   loadCheckpoint(name: string): { position: number; state: string } | null;
   saveCheckpoint(name: string, position: number, state: string): void;
+  /** Calls `onHead` with the new head after appends by any process, where the store can tell (PostgreSQL's LISTEN/NOTIFY); readers without it poll head(). */
+  watch?(onHead: (head: number) => void): () => void;
   close(): void;
 }

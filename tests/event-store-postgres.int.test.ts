@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runEventStoreContract } from './contracts/event-store.case.ts';
+import { logEvent } from './support/events.ts';
+import { dropTestSchemas, openTestPostgresStore, postgresUnavailable } from './support/postgres.ts';
+
+const unavailable = postgresUnavailable();
+
+describe.skipIf(unavailable !== null)('PostgreSQL event store', () => {
+  afterAll(dropTestSchemas);
+
+  runEventStoreContract('postgres', () => openTestPostgresStore());
+
+  it('refuses UPDATE, DELETE and TRUNCATE on events and blobs in the database itself', () => {
+    const store = openTestPostgresStore();
+    store.append('run-a', [logEvent('e1', 'a', 0)]);
+    store.putBlob('x');
+    for (const sql of ['UPDATE events SET data = data', 'DELETE FROM events', 'TRUNCATE events', 'UPDATE blobs SET size = 0', 'DELETE FROM blobs']) {
+      expect(() => store.client.query({ sql }), sql).toThrow(/immutable/);
+    }
+    expect(store.verify()).toMatchObject({ ok: true, checked: 1 });
+    store.close();
+  });
+
+  it('finds a row edited after the triggers were dropped, naming its position', () => {
+    const store = openTestPostgresStore();
+    for (let i = 0; i < 5; i++) store.append('run-a', [logEvent(`e${i}`, 'a', i)]);
+    store.client.query({ sql: 'DROP TRIGGER events_immutable ON events' });
+    store.client.query({ sql: "UPDATE events SET data = data || ' ' WHERE position = 3" });
+    expect(store.verify()).toMatchObject({ ok: false, position: 3 });
+    store.close();
+  });
+
+  it('tells a watcher about appends by another connection (LISTEN/NOTIFY)', async () => {
+    const schema = `t_watch_${Date.now().toString(36)}`;
+    const reader = openTestPostgresStore(schema);
+    const writer = openTestPostgresStore(schema);
+    const heads: number[] = [];
+    const seen = new Promise<void>((resolve) => {
+      const stop = reader.watch?.((head) => {
+        heads.push(head);
+        if (head === 2) {
+          stop?.();
+          resolve();
+        }
+      });
+    });
+    writer.append('run-a', [logEvent('e1', 'a', 0)]);
+    writer.append('run-a', [logEvent('e2', 'a', 1)]);
+    await seen;
+    expect(heads).toEqual([1, 2]);
+    reader.close();
+    writer.close();
+  });
+});
