@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEventStoreContract } from './contracts/event-store.case.ts';
 import { logEvent } from './support/events.ts';
-import { dropTestSchemas, openTestPostgresStore, postgresUnavailable } from './support/postgres.ts';
+import { dropTestSchemas, openTestPostgresStore, PG_URL, postgresUnavailable, testSchema } from './support/postgres.ts';
+
+const run = promisify(execFile);
 
 const unavailable = postgresUnavailable();
 
@@ -51,4 +55,21 @@ describe.skipIf(unavailable !== null)('PostgreSQL event store', () => {
     reader.close();
     writer.close();
   });
+
+  it('three processes appending at once, also to one shared stream, lose and duplicate nothing and keep the chain intact', async () => {
+    const schema = testSchema();
+    openTestPostgresStore(schema).close();
+    const target = `${PG_URL}?schema=${schema}`;
+    const worker = (prefix: string) => run('node', ['bin/run-ts.js', 'tests/support/append-worker.ts', target, '100', prefix, '1']);
+    await Promise.all([worker('p'), worker('q'), worker('r')]);
+    const store = openTestPostgresStore(schema);
+    const events = store.read();
+    expect(events).toHaveLength(360);
+    expect(new Set(events.map((event) => event.id)).size).toBe(360);
+    expect(events.map((event) => event.position)).toEqual(Array.from({ length: 360 }, (_, i) => i + 1));
+    for (const prefix of ['p', 'q', 'r']) expect(store.streamVersion(`run-${prefix}`)).toBe(100);
+    expect(store.read({ streamId: 'run-shared' }).map((event) => event.streamVersion)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(store.verify()).toMatchObject({ ok: true, checked: 360 });
+    store.close();
+  }, 60_000);
 });
