@@ -4,3 +4,4 @@ export { project, rebuild } from './projections.ts';
 export { chainHash, type EventRow } from './chain.ts';
 export { localWorkDir, openEventStore } from './open.ts';
 export { isPostgresUrl, openPostgresEventStore } from './postgres/postgres-event-store.ts';
+export { copyLog, type CopyResult } from './copy.ts';

@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../events/index.ts';
 import { IntegrityError } from '../../errors.ts';
 import { sha256Hex } from '../../hashing.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions } from '../../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from '../chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from '../chain.ts';
 import { readQuery } from '../read-query.ts';
 import { openSyncPgClient, PgError, type SyncPgClient } from './sync-client.ts';
 
@@ -89,10 +89,7 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
       const version = rows[rows.length - 1].streamVersion;
       client.batch([
         ...insertStatements(rows),
-        {
-          sql: 'INSERT INTO streams (stream_id, version) VALUES ($1, $2) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version',
-          params: [streamId, version],
-        },
+        upsertStream(streamId, version),
         { sql: 'COMMIT' },
       ]);
       return { positions, streamVersion: version, appended: rows.length };
@@ -198,6 +195,41 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
         after = page[page.length - 1].sha256;
       }
     },
+    *exportRows(after = 0) {
+      for (;;) {
+        const page: EventRow[] = client.query<EventRow>({ sql: `SELECT ${ROW_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT ${PAGE}`, params: [after] });
+        yield* page;
+        if (page.length < PAGE) return;
+        after = page[page.length - 1].position;
+      }
+    },
+    importRows(rows) {
+      if (rows.length === 0) return;
+      const streamIds = [...new Set(rows.map((row) => row.streamId))];
+      client.query({ sql: 'BEGIN' });
+      try {
+        const [, headRows, versionRows] = client.batch([
+          { sql: APPEND_LOCK },
+          { sql: 'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1' },
+          { sql: 'SELECT stream_id, version FROM streams WHERE stream_id = ANY($1)', params: [streamIds] },
+        ]) as [unknown, { position: number; hash: string }[], { stream_id: string; version: number }[]];
+        const stored = new Map(versionRows.map((row) => [row.stream_id, row.version]));
+        const versions = checkImportedRows(headRows[0] ?? { position: 0, hash: '' }, rows, (streamId) => stored.get(streamId) ?? 0);
+        client.batch([...insertStatements(rows), ...[...versions].map(([streamId, version]) => upsertStream(streamId, version)), { sql: 'COMMIT' }]);
+      } catch (error) {
+        client.query({ sql: 'ROLLBACK' });
+        throw error;
+      }
+    },
+    *blobHashes() {
+      let after = '';
+      for (;;) {
+        const page: { sha256: string }[] = client.query<{ sha256: string }>({ sql: 'SELECT sha256 FROM blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT 1000', params: [after] });
+        for (const row of page) yield row.sha256;
+        if (page.length < 1000) return;
+        after = page[page.length - 1].sha256;
+      }
+    },
     loadCheckpoint: (name) =>
       client.query<{ position: number; state: string }>({
         sql: 'SELECT position, state FROM checkpoints WHERE projection = $1',
@@ -239,6 +271,11 @@ function insertStatements(rows: EventRow[]) {
   }
   return statements;
 }
+
+const upsertStream = (streamId: string, version: number) => ({
+  sql: 'INSERT INTO streams (stream_id, version) VALUES ($1, $2) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version',
+  params: [streamId, version],
+});
 
 /** readQuery writes SQLite's `?` placeholders; PostgreSQL numbers them. */
 const numbered = (sql: string) => {
