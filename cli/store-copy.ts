@@ -23,7 +23,8 @@ const copyCommand: CommandModule<object, CopyArgs> = {
       try {
         const result = copyLog(from, to);
         if (args.json) printJson(result);
-        else console.log(`copied ${result.events} events and ${result.blobs} blobs; the copy verifies, head ${result.head.position}:${result.head.hash ?? '-'}`);
+        else
+          console.log(`copied ${result.events} events and ${result.blobs} blobs; the copy verifies, head ${result.head.position}:${result.head.hash ?? '-'}`);
       } finally {
         to.close();
       }

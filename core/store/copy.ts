@@ -15,9 +15,13 @@ const BATCH = 1000;
  * are rebuilt by readers, so they are not copied.
  */
 export function copyLog(from: EventStore, to: EventStore): CopyResult {
-  if (to.head() !== 0) throw new IllegalStateError(`the destination log already holds ${to.head()} events`, { hint: 'copy into a new file, or an empty database or schema' });
+  if (to.head() !== 0)
+    throw new IllegalStateError(`the destination log already holds ${to.head()} events`, { hint: 'copy into a new file, or an empty database or schema' });
   const source = from.verify();
-  if (!source.ok) throw new IntegrityError(`the source log is not intact at position ${source.position}: ${source.reason}`, source.position, { hint: 'run `sia verify` on it' });
+  if (!source.ok)
+    throw new IntegrityError(`the source log is not intact at position ${source.position}: ${source.reason}`, source.position, {
+      hint: 'run `sia verify` on it',
+    });
   let batch = [];
   for (const row of from.exportRows()) {
     batch.push(row);

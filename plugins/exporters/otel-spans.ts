@@ -58,20 +58,39 @@ export function experimentSpans(store: EventStore, experimentId: string, options
   };
 
   const last = experiment[experiment.length - 1];
-  const root = start(created.id, `sia.experiment ${experimentId}`, created.recordedAt, { 'sia.task': created.data.task.id, 'sia.mode': created.data.mode, 'sia.seed': created.data.seed });
+  const root = start(created.id, `sia.experiment ${experimentId}`, created.recordedAt, {
+    'sia.task': created.data.task.id,
+    'sia.mode': created.data.mode,
+    'sia.seed': created.data.seed,
+  });
   const jobs = new Map<string, Span>();
   for (const event of experiment) {
     if (event.type === 'feedback.decided') {
       const { data } = event;
-      start(event.id, `sia.decision ${data.kind}`, event.recordedAt, {
-        'sia.iteration': data.iteration,
-        'sia.node.id': data.nodeId,
-        'sia.decision.kind': data.kind,
-        'sia.decision.rationale': data.rationale,
-        ...(data.algorithm ? { 'sia.rl.algorithm': data.algorithm } : {}),
-      }, root).end(time(event.recordedAt));
+      start(
+        event.id,
+        `sia.decision ${data.kind}`,
+        event.recordedAt,
+        {
+          'sia.iteration': data.iteration,
+          'sia.node.id': data.nodeId,
+          'sia.decision.kind': data.kind,
+          'sia.decision.rationale': data.rationale,
+          ...(data.algorithm ? { 'sia.rl.algorithm': data.algorithm } : {}),
+        },
+        root,
+      ).end(time(event.recordedAt));
     } else if (event.type === 'training.submitted') {
-      jobs.set(event.data.jobId, start(event.id, `sia.training ${event.data.algorithm}`, event.recordedAt, { 'sia.training.job_id': event.data.jobId, 'sia.rl.algorithm': event.data.algorithm, 'sia.node.id': event.data.nodeId }, root));
+      jobs.set(
+        event.data.jobId,
+        start(
+          event.id,
+          `sia.training ${event.data.algorithm}`,
+          event.recordedAt,
+          { 'sia.training.job_id': event.data.jobId, 'sia.rl.algorithm': event.data.algorithm, 'sia.node.id': event.data.nodeId },
+          root,
+        ),
+      );
     } else if (event.type === 'training.completed' || event.type === 'training.failed') {
       const job = jobs.get(event.data.jobId);
       if (event.type === 'training.failed') job?.setStatus({ code: 2, message: event.data.error });
@@ -108,25 +127,43 @@ function runSpans(events: StoredEvent[], context: { start: Start; provider: stri
     if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call') {
       const { step } = event.data;
       const finished = time(event.recordedAt);
-      const call = context.start(event.id, `chat ${step.model}`, new Date(finished.getTime() - step.latencyMs).toISOString(), {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': context.provider,
-        'gen_ai.request.model': step.model,
-        'gen_ai.response.model': step.model,
-        'gen_ai.usage.input_tokens': step.usage.promptTokens,
-        'gen_ai.usage.output_tokens': step.usage.completionTokens,
-        ...(step.request.temperature !== null ? { 'gen_ai.request.temperature': step.request.temperature } : {}),
-        ...(event.data.exampleId ? { 'sia.example.id': event.data.exampleId } : {}),
-        ...(context.messages
-          ? {
-              'gen_ai.input.messages': JSON.stringify(step.request.messages.map((message) => ({ role: message.role, parts: [{ type: 'text', content: message.content }] }))),
-              'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: step.completion }], finish_reason: 'stop' }]),
-            }
-          : {}),
-      }, run, SpanKind.CLIENT);
+      const call = context.start(
+        event.id,
+        `chat ${step.model}`,
+        new Date(finished.getTime() - step.latencyMs).toISOString(),
+        {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': context.provider,
+          'gen_ai.request.model': step.model,
+          'gen_ai.response.model': step.model,
+          'gen_ai.usage.input_tokens': step.usage.promptTokens,
+          'gen_ai.usage.output_tokens': step.usage.completionTokens,
+          ...(step.request.temperature !== null ? { 'gen_ai.request.temperature': step.request.temperature } : {}),
+          ...(event.data.exampleId ? { 'sia.example.id': event.data.exampleId } : {}),
+          ...(context.messages
+            ? {
+                'gen_ai.input.messages': JSON.stringify(
+                  step.request.messages.map((message) => ({ role: message.role, parts: [{ type: 'text', content: message.content }] })),
+                ),
+                'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: step.completion }], finish_reason: 'stop' }]),
+              }
+            : {}),
+        },
+        run,
+        SpanKind.CLIENT,
+      );
       call.end(finished);
     } else if (event.type === 'reward.recorded') {
-      run.addEvent('gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'reward', 'gen_ai.evaluation.score.value': event.data.reward, 'sia.example.id': event.data.exampleId, 'sia.metric': event.data.metric }, time(event.recordedAt));
+      run.addEvent(
+        'gen_ai.evaluation.result',
+        {
+          'gen_ai.evaluation.name': 'reward',
+          'gen_ai.evaluation.score.value': event.data.reward,
+          'sia.example.id': event.data.exampleId,
+          'sia.metric': event.data.metric,
+        },
+        time(event.recordedAt),
+      );
     } else if (event.type === 'run.finished') {
       run.setAttributes({ 'sia.score': event.data.score, 'sia.metric.name': event.data.metricName, 'sia.errors': event.data.errors });
     }

@@ -20,11 +20,20 @@ export async function exportExperimentOtel(store: EventStore, experimentId: stri
     writeFileSync(target.file, body);
     return spans.length;
   }
-  if (!/^https?:\/\//.test(target.endpoint)) throw new ValidationError('must be an http(s) URL of an OTLP/HTTP traces endpoint, e.g. http://localhost:4318/v1/traces', '--endpoint');
+  if (!/^https?:\/\//.test(target.endpoint))
+    throw new ValidationError('must be an http(s) URL of an OTLP/HTTP traces endpoint, e.g. http://localhost:4318/v1/traces', '--endpoint');
   const exporter = new OTLPTraceExporter({ url: target.endpoint });
   try {
     await new Promise<void>((resolve, reject) =>
-      exporter.export(spans, (result) => (result.code === 0 ? resolve() : reject(new SiaError(`the collector at ${target.endpoint} refused the export: ${result.error?.message ?? 'unknown error'}`, { hint: 'check the endpoint URL and that the collector runs' })))),
+      exporter.export(spans, (result) =>
+        result.code === 0
+          ? resolve()
+          : reject(
+              new SiaError(`the collector at ${target.endpoint} refused the export: ${result.error?.message ?? 'unknown error'}`, {
+                hint: 'check the endpoint URL and that the collector runs',
+              }),
+            ),
+      ),
     );
   } finally {
     await exporter.shutdown();

@@ -44,11 +44,20 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
       sql: 'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1',
     })[0];
 
+  /** Ends a failed transaction; outside one PostgreSQL only warns, and a dead connection keeps the first error. */
+  const rollback = () => {
+    try {
+      client.query({ sql: 'ROLLBACK' });
+    } catch {
+      // The error that got us here is the one to report.
+    }
+  };
+
   function appendOnce(streamId: string, events: NewEvent[], expected: ExpectedVersion, checkIds: boolean): AppendResult {
     const ids = events.map((event) => event?.id).filter((id): id is string => typeof id === 'string');
-    client.query({ sql: 'BEGIN' });
     try {
-      const [, versionRows, headRows, storedRows] = client.batch([
+      const [, , versionRows, headRows, storedRows] = client.batch([
+        { sql: 'BEGIN' },
         { sql: APPEND_LOCK },
         {
           sql: 'SELECT version FROM streams WHERE stream_id = $1',
@@ -65,7 +74,7 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
               },
             ]
           : []),
-      ]) as [unknown, { version: number }[], { position: number; hash: string }[], { event_id: string; position: number }[] | undefined];
+      ]) as [unknown, unknown, { version: number }[], { position: number; hash: string }[], { event_id: string; position: number }[] | undefined];
       const current = versionRows[0]?.version ?? 0;
       checkExpectedVersion(streamId, expected, current);
       const stored = new Map((storedRows ?? []).map((row) => [row.event_id, row.position]));
@@ -87,14 +96,10 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
       const rows = buildRows(headRows[0] ?? { position: 0, hash: '' }, streamId, current, fresh, now().toISOString());
       rows.forEach((row, i) => (positions[freshIndex[i]] = row.position));
       const version = rows[rows.length - 1].streamVersion;
-      client.batch([
-        ...insertStatements(rows),
-        upsertStream(streamId, version),
-        { sql: 'COMMIT' },
-      ]);
+      client.batch([...insertStatements(rows), upsertStream(streamId, version), { sql: 'COMMIT' }]);
       return { positions, streamVersion: version, appended: rows.length };
     } catch (error) {
-      client.query({ sql: 'ROLLBACK' });
+      rollback();
       throw error;
     }
   }
@@ -197,7 +202,10 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
     },
     *exportRows(after = 0) {
       for (;;) {
-        const page: EventRow[] = client.query<EventRow>({ sql: `SELECT ${ROW_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT ${PAGE}`, params: [after] });
+        const page: EventRow[] = client.query<EventRow>({
+          sql: `SELECT ${ROW_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT ${PAGE}`,
+          params: [after],
+        });
         yield* page;
         if (page.length < PAGE) return;
         after = page[page.length - 1].position;
@@ -206,25 +214,28 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
     importRows(rows) {
       if (rows.length === 0) return;
       const streamIds = [...new Set(rows.map((row) => row.streamId))];
-      client.query({ sql: 'BEGIN' });
       try {
-        const [, headRows, versionRows] = client.batch([
+        const [, , headRows, versionRows] = client.batch([
+          { sql: 'BEGIN' },
           { sql: APPEND_LOCK },
           { sql: 'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1' },
           { sql: 'SELECT stream_id, version FROM streams WHERE stream_id = ANY($1)', params: [streamIds] },
-        ]) as [unknown, { position: number; hash: string }[], { stream_id: string; version: number }[]];
+        ]) as [unknown, unknown, { position: number; hash: string }[], { stream_id: string; version: number }[]];
         const stored = new Map(versionRows.map((row) => [row.stream_id, row.version]));
         const versions = checkImportedRows(headRows[0] ?? { position: 0, hash: '' }, rows, (streamId) => stored.get(streamId) ?? 0);
         client.batch([...insertStatements(rows), ...[...versions].map(([streamId, version]) => upsertStream(streamId, version)), { sql: 'COMMIT' }]);
       } catch (error) {
-        client.query({ sql: 'ROLLBACK' });
+        rollback();
         throw error;
       }
     },
     *blobHashes() {
       let after = '';
       for (;;) {
-        const page: { sha256: string }[] = client.query<{ sha256: string }>({ sql: 'SELECT sha256 FROM blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT 1000', params: [after] });
+        const page: { sha256: string }[] = client.query<{ sha256: string }>({
+          sql: 'SELECT sha256 FROM blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT 1000',
+          params: [after],
+        });
         for (const row of page) yield row.sha256;
         if (page.length < 1000) return;
         after = page[page.length - 1].sha256;

@@ -21,6 +21,9 @@ const handlers = {
     const quoted = schema ? `"${schema}"` : null;
     if (quoted) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     if (quoted) await client.query(`SET search_path TO ${quoted}`);
+    // The durability of the SQLite store's WAL with synchronous=NORMAL: a crash of the database machine may lose
+    // the last appends, never corrupt the chain. Without it every append waits for a WAL flush.
+    await client.query('SET synchronous_commit TO off');
     if (migrationsFolder) {
       // Two processes opening a new database at once: the advisory lock makes the second wait, then find it done.
       await client.query('SELECT pg_advisory_lock(hashtext($1))', [`sia-migrate:${schema ?? 'public'}`]);
