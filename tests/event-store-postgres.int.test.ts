@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runEventStoreContract } from './contracts/event-store.case.ts';
 import { logEvent } from './support/events.ts';
+import { openPostgresEventStore } from '../core/store/index.ts';
 import { dropTestSchemas, openTestPostgresStore, PG_URL, postgresUnavailable, testSchema } from './support/postgres.ts';
 
 const run = promisify(execFile);
@@ -72,4 +73,35 @@ describe.skipIf(unavailable !== null)('PostgreSQL event store', () => {
     expect(store.verify()).toMatchObject({ ok: true, checked: 360 });
     store.close();
   }, 60_000);
+
+  it('a writer role granted only SELECT and INSERT on the log appends, but cannot change a row or drop the triggers', () => {
+    const schema = testSchema();
+    const owner = openTestPostgresStore(schema);
+    owner.append('run-a', [logEvent('e1', 'a', 0)]);
+    for (const sql of [
+      `GRANT USAGE ON SCHEMA ${schema} TO sia_writer`,
+      'GRANT SELECT, INSERT ON events, blobs TO sia_writer',
+      'GRANT SELECT, INSERT, UPDATE ON streams, checkpoints TO sia_writer',
+      'GRANT SELECT ON __drizzle_migrations TO sia_writer',
+    ]) {
+      owner.client.query({ sql });
+    }
+    const writer = openPostgresEventStore(PG_URL.replace('sia:sia@', 'sia_writer:sia_writer@'), { schema });
+    writer.append('run-a', [logEvent('e2', 'a', 1)], { expectedVersion: 1 });
+    writer.putBlob('scaffold');
+    for (const sql of ['UPDATE events SET data = data', 'DELETE FROM events', 'DROP TRIGGER events_immutable ON events', 'DELETE FROM blobs']) {
+      expect(() => writer.client.query({ sql }), sql).toThrow(/permission denied|must be owner/);
+    }
+    expect(writer.verify()).toMatchObject({ ok: true, checked: 2 });
+    writer.close();
+    owner.close();
+  });
+
+  it('refuses a log written by a newer sia (more schema migrations than it knows), naming both counts', () => {
+    const schema = testSchema();
+    const store = openTestPostgresStore(schema);
+    store.client.query({ sql: "INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('future', 4102444800000)" });
+    store.close();
+    expect(() => openTestPostgresStore(schema)).toThrow(/written by a newer sia: it has 3 schema migrations, this sia knows 2/);
+  });
 });
