@@ -3,9 +3,10 @@
  * 1. the fixed parts (task, scores, statistics, advice, the scaffold) — always, the scaffold cut at 40% of the budget;
  * 2. lessons: every earlier node's change and the gate's verdict, newest first, up to 15% of the budget;
  * 3. train items, failures first and spread over failure kinds: input, expected answer, output, reward, the
- *    verifier's detail and errors, each field cut to a size with the cut marked;
+ *    verifier's detail and errors, each field cut to a size with the cut marked — up to 70% of what is left;
  * 4. the model calls of the items shown, in the same order, each message and completion cut with the cut marked;
- * 5. a count of what did not fit.
+ * 5. more train items, without their calls, while anything is left;
+ * 6. a count of what did not fit.
  * What the prompt carried is returned as coverage, recorded in feedback.decided.
  */
 import type { EvidenceCoverage } from '../../core/events/index.ts';
@@ -65,13 +66,17 @@ export function renderEvidence(input: {
   }
   left -= lessonTokens;
 
+  // Items take up to 70% of what is left, so the model calls of the first items still fit; items fill the rest.
   const shown: { sample: TrajectorySample; text: string }[] = [];
-  for (const sample of input.trajectories) {
-    const text = itemText(sample, budget.fieldChars);
-    if (estimateTokens(text) > left) break;
-    shown.push({ sample, text });
-    left -= estimateTokens(text);
-  }
+  const addItems = (limit: number) => {
+    for (const sample of input.trajectories.slice(shown.length)) {
+      const text = itemText(sample, budget.fieldChars);
+      if (estimateTokens(text) > left - limit) return;
+      shown.push({ sample, text });
+      left -= estimateTokens(text);
+    }
+  };
+  addItems(left * 0.3);
   let callsShown = 0;
   for (const item of shown) {
     if (item.sample.calls.length === 0) continue;
@@ -81,6 +86,7 @@ export function renderEvidence(input: {
     left -= estimateTokens(calls);
     callsShown += 1;
   }
+  addItems(0);
 
   const shownSamples = shown.map((item) => item.sample);
   const hidden = input.trajectories.slice(shown.length);
