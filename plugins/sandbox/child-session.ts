@@ -4,14 +4,15 @@
  * killed or exited is dead; the caller starts a fresh one for the remaining examples.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
 import { postChatToGateway, type DirectGatewayCall } from './gateway-client.ts';
+import { spawnIsolated, type IsolationMode } from './isolation.ts';
 import { ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
 
 export interface SessionSpec {
   runId: string;
+  isolation: IsolationMode;
   gatewayUrl: string;
   gatewayCall?: DirectGatewayCall;
   runnerPath: string;
@@ -252,6 +253,9 @@ export class ChildSession {
   }
 }
 
+/** Address space beyond the heap and the off-heap headroom: Node's code, thread stacks and V8's reservations. */
+const RUNTIME_ADDRESS_SPACE_MB = 1536;
+
 function spawnRunner(spec: SessionSpec): ChildProcess {
   const { runner } = spec;
   const nodeArgs = [
@@ -267,11 +271,17 @@ function spawnRunner(spec: SessionSpec): ChildProcess {
     spec.runnerPath,
     JSON.stringify(runner),
   ];
-  // An empty environment: no API keys, no NODE_OPTIONS from the parent.
-  const options = { cwd: runner.scratchDir, env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] as 'pipe'[] };
-  if (spec.dataHeadroomMb === null || !existsSync('/bin/sh')) return spawn(process.execPath, nodeArgs, options);
-  // --max-old-space-size bounds the JS heap only; the data rlimit also stops large off-heap buffers.
-  const dataLimitKb = (spec.limits.memoryMb + spec.dataHeadroomMb) * 1024;
-  const script = 'ulimit -d "$1" 2>/dev/null; shift; unset PWD; exec "$@"';
-  return spawn('/bin/sh', ['-c', script, 'sia-sandbox', String(dataLimitKb), process.execPath, ...nodeArgs], options);
+  const limits = {
+    // The address-space limit also stops large off-heap buffers (and WebAssembly's huge reservations).
+    addressSpaceMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256) + RUNTIME_ADDRESS_SPACE_MB,
+    cpuSeconds: 600,
+    processes: 64,
+    openFiles: 256,
+    fileSizeMb: 64,
+  };
+  const readOnly = [runner.scaffoldDir, spec.runnerPath, spec.guardsPath];
+  return spawnIsolated(spec.isolation, { readOnly, scratchDir: runner.scratchDir, scratchMb: 64, limits }, [process.execPath, ...nodeArgs], {
+    cwd: runner.scratchDir,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
 }
