@@ -7,6 +7,7 @@ import { DEFAULT_OPTIONS, runSession, sessionAlgorithms, type SessionSettings } 
 import { resolve } from 'node:path';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
+import { ISOLATION_CHOICES, resolveIsolation, type IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
@@ -28,6 +29,7 @@ interface RunArgs {
   'max-wall-s'?: number;
   'gate-confidence': number;
   algorithm?: string[];
+  sandbox: IsolationChoice;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -44,6 +46,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('policy', { choices: ['tiny', 'openai'] as const, describe: 'policy model (default tiny: in-process LoRA model)' })
       .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
       .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
+      .option('sandbox', {
+        choices: ISOLATION_CHOICES,
+        default: 'auto' as const,
+        describe: 'OS sandbox for scaffolds: auto (bubblewrap, else unshare), or none to run without one (recorded; sia audit flags it)',
+      })
       .option('config', configOption)
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
       .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
@@ -55,6 +62,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (!args.resume && !args.task) throw new ValidationError('name a task: --task gsm8k (see `sia tasks list`) or --task ./my-task', '--task');
     const fresh = args.resume ? null : settingsFrom(args, config);
     if (fresh) checkPolicyFitsTrainer(fresh);
+    if (fresh) resolveIsolation(fresh.sandbox ?? 'auto');
     const task = fresh ? await loadTask(fresh.task) : undefined;
     if (fresh) await sessionAlgorithms(fresh.algorithms ?? []);
     const store = openStore(args.db);
@@ -96,6 +104,7 @@ function settingsFrom(args: RunArgs, config: ReturnType<typeof loadConfig>): Ses
     policy: args.policy ?? config.policy ?? 'tiny',
     trainer: args.trainer ?? config.trainer ?? 'tiny',
     algorithms: (args.algorithm ?? []).map((path) => resolve(path)),
+    sandbox: args.sandbox,
     options: {
       ...DEFAULT_OPTIONS,
       iterations: args.iterations ?? DEFAULT_OPTIONS.iterations,

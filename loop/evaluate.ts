@@ -58,6 +58,7 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
       data: {
         runId,
         experimentId,
+        isolation: context.stack.sandbox.isolation,
         nodeId: node.id,
         scaffoldId: node.scaffoldId,
         adapterId: node.adapterId,

@@ -9,6 +9,7 @@ import { createOpenAIPolicy } from '../plugins/providers/openai-policy.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
 import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
+import type { IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { createLocalTrainer } from '../plugins/trainers/local.ts';
 import { createModalTrainer, type ModalClientLike } from '../plugins/trainers/modal.ts';
 import { createTinyTrainer } from '../plugins/trainers/tiny.ts';
@@ -22,6 +23,8 @@ export interface StackChoice {
   trainer: 'tiny' | 'modal' | 'local';
   /** With `h` the trainer never runs, so any policy/trainer pair is allowed. */
   mode?: 'h' | 'w+h';
+  /** The OS sandbox for scaffolds (plugins/sandbox/isolation.ts); auto when absent (logs from before it). */
+  sandbox?: IsolationChoice;
 }
 
 export interface StackOptions {
@@ -53,7 +56,7 @@ export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, w
     feedback: agents.feedback,
     policy,
     trainer,
-    sandbox: createChildProcessSandbox({ gatewayCall: options.gatewayCall }),
+    sandbox: createChildProcessSandbox({ gatewayCall: options.gatewayCall, isolation: choice.sandbox ?? 'auto' }),
     baseModel: openaiPolicy?.model ?? TINY_BASE_MODEL,
     adapters: adapterLocations(choice.trainer, config, workDir),
     names: { agents: choice.agents, policy: choice.policy, trainer: choice.trainer },

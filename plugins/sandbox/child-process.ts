@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../core/errors.ts';
 import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
-import { ChildSession, type SessionSpec, type Settlement } from './child-session.ts';
+import { ChildSession, type ChatLimits, type SessionSpec, type Settlement } from './child-session.ts';
 import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
 import type { DirectGatewayCall } from './gateway-client.ts';
 import { resolveIsolation, type IsolationChoice, type IsolationMode } from './isolation.ts';
@@ -28,6 +28,8 @@ export interface ChildProcessSandboxOptions {
   maxLogChars?: number;
   /** Where run dirs are made (default os.tmpdir()). */
   tempRoot?: string;
+  /** Model calls one example may make (default 256 calls, 256 KiB a request, 8 MiB in all). */
+  chatLimits?: Partial<ChatLimits>;
   /** The OS boundary (isolation.ts): `auto` picks bubblewrap, else unshare, else refuses. Default auto. */
   isolation?: IsolationChoice;
   /**
@@ -103,6 +105,7 @@ async function runSandboxed(
     maxLogChars: options.maxLogChars ?? 2000,
     // Room for the biggest result plus a chat request with a long prompt.
     maxControlLineBytes: maxOutputJsonBytes + input.limits.maxOutputBytes + 4 * 1024 * 1024,
+    chatLimits: { calls: 256, requestBytes: 256 * 1024, totalBytes: 8 * 1024 * 1024, ...options.chatLimits },
   });
 
   const record = (index: number, example: ExampleView, settlement: Settlement, logs: string[], wallMs: number) => {
