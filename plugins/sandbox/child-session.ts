@@ -311,6 +311,8 @@ function spawnRunner(spec: SessionSpec): ChildProcess {
   const limits = {
     // The address-space limit also stops large off-heap buffers (and WebAssembly's huge reservations).
     addressSpaceMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256) + RUNTIME_ADDRESS_SPACE_MB,
+    // --max-old-space-size bounds the JS heap only; the data limit also stops large off-heap buffers.
+    dataMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256),
     cpuSeconds: 600,
     processes: 64,
     openFiles: 256,

@@ -26,6 +26,8 @@ export class SandboxUnavailableError extends SiaError {
 export interface ProcessLimits {
   /** Address space in MiB (heap, off-heap buffers, code and thread stacks). */
   addressSpaceMb: number;
+  /** Data segment in MiB: what malloc hands out, so large off-heap buffers stop here first. */
+  dataMb: number;
   cpuSeconds: number;
   /** Processes and threads of the sandbox uid (Node needs about a dozen threads). */
   processes: number;
@@ -58,7 +60,7 @@ const probes = new Map<IsolationMode, string | null>();
 export function isolationProblem(mode: IsolationMode): string | null {
   if (mode === 'none') return null;
   if (!probes.has(mode)) {
-    const [file, args] = wrap(mode, { readOnly: [], scratchDir: '/tmp', scratchMb: 1, limits: { addressSpaceMb: 256, cpuSeconds: 5, processes: 16, openFiles: 64, fileSizeMb: 1 } }, ['/usr/bin/true']);
+    const [file, args] = wrap(mode, { readOnly: [], scratchDir: '/tmp', scratchMb: 1, limits: { addressSpaceMb: 2048, dataMb: 256, cpuSeconds: 5, processes: 16, openFiles: 64, fileSizeMb: 1 } }, ['/usr/bin/true']);
     const result = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, env: {}, ...runAs() });
     probes.set(mode, result.status === 0 ? null : (result.error?.message ?? result.stderr.trim().split('\n')[0] ?? `exit ${result.status}`));
   }
@@ -130,6 +132,7 @@ function prlimitArgs(limits: ProcessLimits): string[] {
   const mib = 1024 * 1024;
   return [
     `--as=${limits.addressSpaceMb * mib}`,
+    `--data=${limits.dataMb * mib}`,
     `--cpu=${limits.cpuSeconds}`,
     `--nproc=${limits.processes}`,
     `--nofile=${limits.openFiles}`,
