@@ -8,7 +8,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { startGateway } from '../loop/gateway-server.ts';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createGatewayApp } from '../gateway/http.ts';
+import { createLoopGateway } from '../gateway/loop-gateway.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
 import { chargeClasses, loadLawbenchExamples } from '../plugins/tasks/lawbench/data.ts';
 
@@ -22,15 +25,20 @@ const requests = Array.from({ length: CALLS }, (_, i) => ({
 
 const policy = createTinyPolicy();
 const store = openSqliteEventStore(join(mkdtempSync(join(tmpdir(), 'sia-overhead-')), 'sia.db'));
-const gateway = await startGateway(store, () => policy);
+const gateway = createLoopGateway(store, () => policy);
 gateway.runs.open('bench');
+// `sia serve`'s /v1 over the same completion, for what an outside client pays on top.
+const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const started = serve({ fetch: createGatewayApp({ complete: gateway.complete, adapterId: () => null }).fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+});
+const httpUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const body = (i: number) => ({ model: 'policy', messages: requests[i].messages, guided_choice: requests[i].guidedChoice, temperature: 0 });
 
 const paths: Record<string, (i: number) => Promise<unknown>> = {
   direct: (i) => policy.chat({ model: 'policy', ...requests[i], temperature: 0 }),
   'gateway in process': (i) => gateway.complete('bench', `e${i}`, body(i)),
   'gateway over HTTP': (i) =>
-    fetch(`${gateway.url}/chat/completions`, {
+    fetch(`${httpUrl}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-sia-run-id': 'bench', 'x-sia-example-id': `e${i}` },
       body: JSON.stringify(body(i)),
@@ -59,5 +67,5 @@ console.log(`recorded ${store.read({ streamId: 'run-bench' }).length} llm_call e
 const ratio = (name: string) => (median(times[name]) / median(times.direct)).toFixed(3);
 console.log(`overhead ratio (loop's in-process gateway / direct, medians): ${ratio('gateway in process')}x (goal < 1.2x); +${(median(times['gateway in process']) - median(times.direct)).toFixed(3)} ms/call`);
 console.log(`over loopback HTTP: ${ratio('gateway over HTTP')}x; +${(median(times['gateway over HTTP']) - median(times.direct)).toFixed(3)} ms/call`);
-await gateway.close();
+server.close();
 store.close();

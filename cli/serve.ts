@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { startServer } from '../server/serve.ts';
 import { openStore } from './store.ts';
-import { servingGateway } from '../loop/serving-gateway.ts';
+import { servingGateway } from '../gateway/serving.ts';
 
 interface ServeArgs {
   db: string;
