@@ -115,7 +115,7 @@ export function createChatCompletions(options: GatewayOptions) {
         step: {
           kind: 'llm_call',
           model: response.model,
-          request: { messages, guidedChoice, temperature },
+          request: options.runs.storedRequest({ messages, guidedChoice, temperature }),
           completion: response.content,
           tokenIds: response.tokenIds,
           ...(response.promptTokenIds?.length ? { promptTokenIds: response.promptTokenIds } : {}),

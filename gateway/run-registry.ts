@@ -1,5 +1,6 @@
 import type { Usage } from '../core/events/index.ts';
 import type { EventStore, NewEvent } from '../core/ports/event-store.ts';
+import { createRequestBlobs } from './request-blobs.ts';
 
 export interface ActiveRun {
   nextIndex: number;
@@ -25,6 +26,8 @@ export function createRunRegistry(store: EventStore, options: { flushEvery?: num
     if (run.pending.length) store.append(`run-${runId}`, run.pending.splice(0));
   };
   return {
+    /** A request in the form its step event stores (long parts as blobs). */
+    storedRequest: createRequestBlobs(store),
     open(runId: string, options: { temperature?: number | null; seed?: number } = {}) {
       runs.set(runId, { nextIndex: 0, usage: noUsage(), temperature: options.temperature ?? null, seed: options.seed ?? 0, pending: [] });
     },
