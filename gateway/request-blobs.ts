@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { IntegrityError } from '../core/errors.ts';
 import { RecordedChoices, RecordedMessages, type LlmCallStep } from '../core/events/run.ts';
-import { canonicalJson } from '../core/hashing.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 
 type StoredLlmCall = z.infer<typeof LlmCallStep>;
@@ -22,24 +21,31 @@ const MEMO_SIZE = 4096;
 
 /**
  * Turns a request into its stored form: long messages and candidate lists become blobs named by the sha256 of
- * their canonical JSON, written once (the memo skips hashing a part this process already stored).
+ * their JSON, written once. The memo skips hashing a part this process already stored, and the candidate list a
+ * run repeats on every call is recognised item by item without serialising it again.
  */
 export function createRequestBlobs(store: Pick<EventStore, 'putBlob'>) {
   const stored = new Map<string, string>();
+  let lastChoices: { items: string[]; ref: string[] | { blob: string } } | null = null;
   const part = <T>(value: T): T | { blob: string } => {
     const json = JSON.stringify(value);
     if (json.length < INLINE_MAX_CHARS) return value;
     let sha = stored.get(json);
     if (sha === undefined) {
       if (stored.size >= MEMO_SIZE) stored.clear();
-      sha = store.putBlob(canonicalJson(value));
+      sha = store.putBlob(json);
       stored.set(json, sha);
     }
     return { blob: sha };
   };
+  const choices = (items: string[]) => {
+    if (lastChoices && lastChoices.items.length === items.length && lastChoices.items.every((item, i) => item === items[i])) return lastChoices.ref;
+    lastChoices = { items, ref: part(items) };
+    return lastChoices.ref;
+  };
   return (request: InlineRequest): StoredRequest => ({
     messages: part(request.messages),
-    guidedChoice: request.guidedChoice && part(request.guidedChoice),
+    guidedChoice: request.guidedChoice && choices(request.guidedChoice),
     temperature: request.temperature,
   });
 }
