@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';
-import { project } from '../core/store/index.ts';
+import { localWorkDir, project } from '../core/store/index.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
 import { createChatCompletions } from './chat-completions.ts';
 import { createGatewayApp } from './http.ts';
@@ -20,7 +20,7 @@ export async function servingGateway(store: EventStore, dbFile: string, nodeId?:
     const node = project(store, lineageProjection).state.nodes[nodeId];
     if (!node) throw new NotFoundError(`no node ${nodeId} in this log`);
     if (!node.adapterId) throw new ValidationError(`node ${nodeId} runs on base weights: there is no adapter to serve`, '--node');
-    await policy.useAdapter({ adapterId: node.adapterId, dir: join(dirname(resolve(dbFile)), '.sia', 'adapters', node.adapterId) });
+    await policy.useAdapter({ adapterId: node.adapterId, dir: join(localWorkDir(dbFile), 'adapters', node.adapterId) });
   }
   const runs = createRunRegistry(store, { flushEvery: 1 });
   const runId = `serve-${randomUUID().replace(/-/g, '').slice(0, 10)}`;

@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
 
+/** Tokens the Feedback-Agent's prompt may fill with train evidence (a floor keeps the fixed parts in). */
+const EvidenceTokens = z.number().int().min(4000).optional();
+
 /**
  * sia.config.json: provider settings. Keys are named by environment variable only, so a config file (and
  * the experiment.created event that records it) never holds a secret. Flags win over the file.
@@ -10,8 +13,12 @@ export const SiaConfig = z.strictObject({
   agents: z.enum(['offline', 'anthropic', 'openai']).optional(),
   policy: z.enum(['tiny', 'openai']).optional(),
   trainer: z.enum(['tiny', 'modal', 'local']).optional(),
-  anthropic: z.strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional() }).optional(),
-  openaiAgents: z.strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional() }).optional(),
+  anthropic: z
+    .strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional(), evidenceTokens: EvidenceTokens })
+    .optional(),
+  openaiAgents: z
+    .strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional(), evidenceTokens: EvidenceTokens })
+    .optional(),
   openaiPolicy: z.strictObject({ model: z.string(), baseURL: z.string().url(), apiKeyEnv: z.string().nullable().optional() }).optional(),
   modal: z
     .strictObject({

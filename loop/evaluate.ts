@@ -111,7 +111,7 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
     rewardEvents.push({
       id: `${runId}-reward-${example.id}`,
       type: 'reward.recorded',
-      data: { runId, experimentId, nodeId: node.id, exampleId: example.id, split, reward: verdict.reward, metric: verdict.metric, verifierHash: task.verifier.hash, output: capOutput(outputs[example.id]) },
+      data: { runId, experimentId, nodeId: node.id, exampleId: example.id, split, reward: verdict.reward, metric: verdict.metric, verifierHash: task.verifier.hash, output: capOutput(outputs[example.id]), detail: capDetail(verdict.detail) },
     });
   }
   append(rewardEvents);
@@ -147,6 +147,12 @@ async function scoreItem(context: LoopContext, example: TaskExample, result: San
   } catch (error) {
     return { reward: 0, metric: 0, detail: { verifierError: error instanceof Error ? error.message : String(error) } };
   }
+}
+
+function capDetail(detail: Verdict['detail']): Record<string, unknown> | null {
+  if (!detail) return null;
+  const text = JSON.stringify(detail);
+  return text.length <= OUTPUT_CAP ? detail : { truncated: true, preview: text.slice(0, OUTPUT_CAP) };
 }
 
 function capOutput(output: unknown): unknown {

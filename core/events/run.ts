@@ -83,6 +83,8 @@ export const RewardRecorded = z.object({
     verifierHash: Sha256,
     /** The scaffold's answer as the verifier saw it (truncated when large). */
     output: z.unknown(),
+    /** What the verifier said beyond the reward (e.g. which charges matched, the number it parsed); null when nothing. */
+    detail: z.record(z.string(), z.unknown()).nullable().default(null),
   }),
 });
 
