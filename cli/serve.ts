@@ -45,7 +45,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     if (token) {
       // A token the user chose is theirs to keep out of terminal logs; a generated one must be shown to be used.
       const shown = generated ? token : '<your token>';
-      console.log(`sia serve: open ${server.url}/?token=${shown}`);
+      console.log(`sia serve: ${server.url}/ — open ${server.url}/?token=${shown}`);
       console.log(`  API under /api, gateway under /v1: send Authorization: Bearer ${shown}`);
     } else console.log(`sia serve: ${server.url}/ (no token: loopback only; API under /api, gateway under /v1)`);
     const stop = () => {
