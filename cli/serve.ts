@@ -1,27 +1,39 @@
+import { randomBytes } from 'node:crypto';
 import type { CommandModule } from 'yargs';
 import { startServer } from '../server/serve.ts';
 import { openStore } from './store.ts';
-import { servingGateway } from '../loop/serving-gateway.ts';
+import { servingGateway } from '../gateway/serving.ts';
 
 interface ServeArgs {
   db: string;
   host: string;
   port: number;
-  token?: string;
+  /** false: `--no-token`. */
+  token?: string | false;
   node?: string;
+}
+
+/** The token to require: the one given, else a fresh one (printed in the link); `--no-token` gives none. */
+function chooseToken(given: string | false | undefined): { token: string | null; generated: boolean } {
+  if (given === false) return { token: null, generated: false };
+  const token = given || process.env.SIA_TOKEN || null;
+  return token ? { token, generated: false } : { token: randomBytes(24).toString('base64url'), generated: true };
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
-  describe: 'serve the lineage API, its live event stream and the web UI over HTTP',
+  describe: 'serve the lineage API, its live event stream, the web UI and the gateway over HTTP',
   builder: (yargs) =>
     yargs
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to bind; a non-loopback one requires a token' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'interface to bind (IPv6 as ::1 or [::1])' })
       .option('port', { type: 'number', default: 4600, describe: 'TCP port (0 picks a free one)' })
-      .option('token', { type: 'string', describe: 'bearer token every request must carry (default: $SIA_TOKEN)' })
+      .option('token', {
+        type: 'string',
+        describe: 'bearer token every request must carry (default: $SIA_TOKEN, else one is generated and printed in a link); --no-token serves without one, on loopback only',
+      })
       .option('node', { type: 'string', describe: 'the gateway (/v1) serves the tiny policy with this node\'s adapter (default: base weights)' }) as never,
   handler: async (args) => {
-    const token = args.token || process.env.SIA_TOKEN || null;
+    const { token, generated } = chooseToken(args.token);
     const store = openStore(args.db, { mustExist: true });
     let server;
     try {
@@ -30,7 +42,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       store.close();
       throw error;
     }
-    console.log(`sia serve: ${server.url}/ (API under /api, OpenAPI at /api/openapi.json)${token ? ', bearer token required' : ''}`);
+    if (token) {
+      // A token the user chose is theirs to keep out of terminal logs; a generated one must be shown to be used.
+      const shown = generated ? token : '<your token>';
+      console.log(`sia serve: ${server.url}/ — open ${server.url}/?token=${shown}`);
+      console.log(`  API under /api, gateway under /v1: send Authorization: Bearer ${shown}`);
+    } else console.log(`sia serve: ${server.url}/ (no token: loopback only; API under /api, gateway under /v1)`);
     const stop = () => {
       void server.close().finally(() => {
         store.close();

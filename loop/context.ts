@@ -7,7 +7,7 @@ import type { Splits, Task } from '../core/ports/task.ts';
 import type { Trainer } from '../core/ports/trainer.ts';
 import type { Algorithm } from '../core/ports/algorithm.ts';
 import type { GateOptions } from '../core/loop/gate.ts';
-import type { RunRegistry } from '../server/gateway.ts';
+import type { RunRegistry } from '../gateway/run-registry.ts';
 
 /** The providers one experiment runs with (embedded default or real stack). */
 export interface Stack {

@@ -1,5 +1,6 @@
 import type { FailureKind, ModelCallSample, TrajectorySample } from '../core/ports/agents.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
+import { createRequestReader } from '../gateway/request-blobs.ts';
 
 /** The order failure kinds are taken in when the agent cannot see everything: crashes first, near misses last. */
 export const FAILURE_ORDER: FailureKind[] = ['error', 'timeout', 'unparsable', 'wrong', 'partial'];
@@ -18,11 +19,12 @@ export function trainEvidence(store: EventStore, runId: string, train: Map<strin
   const errors = new Map<string, { kind: string; message: string }[]>();
   const calls = new Map<string, ModelCallSample[]>();
   const samples: TrajectorySample[] = [];
+  const inline = createRequestReader(store);
   for (const event of store.iterate({ streamId: `run-${runId}` })) {
     if (event.type === 'run.step_recorded' && event.data.exampleId && train.has(event.data.exampleId)) {
       const { step, exampleId } = event.data;
       if (step.kind === 'error') errors.set(exampleId, [...(errors.get(exampleId) ?? []), { kind: step.errorKind, message: step.message }]);
-      if (step.kind === 'llm_call') calls.set(exampleId, [...(calls.get(exampleId) ?? []), { messages: step.request.messages, completion: step.completion }]);
+      if (step.kind === 'llm_call') calls.set(exampleId, [...(calls.get(exampleId) ?? []), { messages: inline(step).request.messages, completion: step.completion }]);
     }
     if (event.type !== 'reward.recorded') continue;
     const item = train.get(event.data.exampleId);

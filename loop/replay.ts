@@ -2,6 +2,7 @@ import { IntegrityError, NotFoundError } from '../core/errors.ts';
 import { evaluationSeed } from '../core/loop/seeds.ts';
 import type { Split, StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
+import { createRequestReader } from '../gateway/request-blobs.ts';
 import type { TaskExample } from '../core/ports/task.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import { compareRuns, type CallRecord, type ReplayDivergence } from '../core/audit/replay-diff.ts';
@@ -57,7 +58,7 @@ export async function replayNode(input: ReplayInput): Promise<ReplayReport> {
     throw new NotFoundError(`node ${nodeId} has no finished eval run on ${split} to replay from a cassette`, { hint: 'replay it live (without --cassette), or pick a split it was scored on' });
   }
   const original = originalRunId ? runEvents(store, originalRunId) : [];
-  const stackOverrides = input.cassette ? { policy: createCassettePolicy(llmCalls(original).map((call) => call.step)) } : undefined;
+  const stackOverrides = input.cassette ? { policy: createCassettePolicy(llmCalls(store, original).map((call) => call.step)) } : undefined;
   const session = await openRecordedSession({ store, dbFile: input.dbFile, config: input.config, state, stackOverrides });
   try {
     const { scaffold: _scaffold, ...rebuilt } = rebuildNode(store, session.context.adaptersDir, node, input.outDir ?? null);
@@ -73,7 +74,7 @@ export async function replayNode(input: ReplayInput): Promise<ReplayReport> {
     });
     const finished = original.find((event) => event.type === 'run.finished');
     const originalScore = finished?.type === 'run.finished' ? finished.data.score : null;
-    const divergences = originalRunId ? compareRuns(runRecord(original), runRecord(runEvents(store, evaluation.runId))) : [];
+    const divergences = originalRunId ? compareRuns(runRecord(store, original), runRecord(store, runEvents(store, evaluation.runId))) : [];
     const verifierChanged = original.some((event) => event.type === 'reward.recorded' && event.data.verifierHash !== session.context.task.verifier.hash);
     return {
       experimentId,
@@ -112,17 +113,18 @@ function examplesOf(context: LoopContext, split: Split, ids: string[] | null): T
   });
 }
 
-function llmCalls(events: StoredEvent[]): { exampleId: string; step: RecordedLlmCall }[] {
+function llmCalls(store: EventStore, events: StoredEvent[]): { exampleId: string; step: RecordedLlmCall }[] {
+  const inline = createRequestReader(store);
   const calls: { exampleId: string; index: number; step: RecordedLlmCall }[] = [];
   for (const event of events) {
-    if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call') calls.push({ exampleId: event.data.exampleId ?? '', index: event.data.index, step: event.data.step });
+    if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call') calls.push({ exampleId: event.data.exampleId ?? '', index: event.data.index, step: inline(event.data.step) });
   }
   return calls.sort((a, b) => a.index - b.index);
 }
 
-function runRecord(events: StoredEvent[]) {
+function runRecord(store: EventStore, events: StoredEvent[]) {
   const calls = new Map<string, CallRecord[]>();
-  for (const { exampleId, step } of llmCalls(events)) {
+  for (const { exampleId, step } of llmCalls(store, events)) {
     const record: CallRecord = { messages: step.request.messages, guidedChoice: step.request.guidedChoice, completion: step.completion, tokenIds: step.tokenIds };
     calls.set(exampleId, [...(calls.get(exampleId) ?? []), record]);
   }

@@ -1,5 +1,6 @@
 import type { Rollout } from '../core/ports/algorithm.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
+import { createRequestReader } from '../gateway/request-blobs.ts';
 
 /**
  * Turns rollout runs into RL groups: one group per (train item, n-th model call of that item), one rollout per
@@ -8,13 +9,14 @@ import type { EventStore } from '../core/ports/event-store.ts';
  */
 export function rolloutGroups(store: EventStore, runIds: string[]): Rollout[][] {
   const groups = new Map<string, Rollout[]>();
+  const inline = createRequestReader(store);
   for (const runId of runIds) {
     const rewards = new Map<string, number>();
     const calls: { exampleId: string; promptTokens: number[]; tokens: number[]; logprobs: number[]; context: Record<string, unknown> }[] = [];
     for (const event of store.iterate({ streamId: `run-${runId}` })) {
       if (event.type === 'reward.recorded') rewards.set(event.data.exampleId, event.data.reward);
       if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call' && event.data.exampleId) {
-        const { step } = event.data;
+        const step = inline(event.data.step);
         calls.push({
           exampleId: event.data.exampleId,
           promptTokens: step.promptTokenIds ?? [],

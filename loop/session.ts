@@ -9,9 +9,9 @@ import { DEFAULT_GATE } from '../core/loop/gate.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import type { Task } from '../core/ports/task.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
+import { createLoopGateway } from '../gateway/loop-gateway.ts';
 import type { SiaConfig } from './config.ts';
 import { randomId, type LoopContext, type LoopOptions, type Stack } from './context.ts';
-import { startGateway } from './gateway-server.ts';
 import { runLoop, type NewExperiment } from './run-loop.ts';
 import { buildStack, type StackChoice, type StackOptions } from './stack.ts';
 
@@ -80,7 +80,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
   const workDir = localWorkDir(input.dbFile);
   mkdirSync(workDir, { recursive: true });
   let stack: Stack | null = null;
-  const gateway = await startGateway(store, () => (stack as Stack).policy);
+  const gateway = createLoopGateway(store, () => (stack as Stack).policy);
   stack = { ...buildStack(settings, input.config, task, workDir, { gatewayCall: gateway.complete, modalClient: input.modalClient }), ...input.stackOverrides };
   storePrompts(store, stack);
   const context: LoopContext = {
@@ -98,7 +98,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
     startedAt: Date.now(),
     onProgress: input.onProgress ?? (() => undefined),
   };
-  return { context, close: () => gateway.close() };
+  return { context, close: async () => undefined };
 }
 
 /**

@@ -5,6 +5,7 @@ import { eventRoutes, type StreamTiming } from './api/events.ts';
 import { experimentRoutes } from './api/experiments.ts';
 import { nodeRoutes } from './api/nodes.ts';
 import { requireLoopbackHostHeader, requireToken } from './auth.ts';
+import { DEFAULT_MAX_BODY_BYTES, limitBody, requireJsonBody, requireSameOrigin } from './request-guards.ts';
 import { openApiDocument } from './openapi.ts';
 import { LineageReader, readOnlyView } from './read-model.ts';
 import { honoPath } from './route-spec.ts';
@@ -17,6 +18,8 @@ export interface AppOptions {
   /** An OpenAI-compatible gateway sub-app, mounted at /v1; the only part that may write (it records calls). */
   gateway?: Hono;
   stream?: Partial<StreamTiming>;
+  /** Cap on any request body (default 4 MiB); over it the answer is a 413. */
+  maxBodyBytes?: number;
 }
 
 const READ_ONLY_PATHS = ['/api/*', '/', '/ui/*'];
@@ -31,7 +34,10 @@ export function createApp(options: AppOptions): Hono {
   });
   app.notFound((c) => c.json({ error: 'NotFoundError', message: `no route ${c.req.method} ${c.req.path}`, fault: 'user', hint: 'GET /api/openapi.json lists the routes' }, 404));
 
+  app.use('*', requireSameOrigin());
   app.use('*', options.token ? requireToken(options.token) : requireLoopbackHostHeader());
+  app.use('*', limitBody(options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+  app.use('*', requireJsonBody());
 
   // The API only reads: anything but GET (and HEAD, which Hono answers from GET) is refused up front.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], READ_ONLY_PATHS, (c) => {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { sha256Hex } from '../core/hashing.ts';
+import { refuse } from './refusal.ts';
 
 const TOKEN_COOKIE = 'sia_token';
 
@@ -25,10 +26,7 @@ export function requireToken(token: string): MiddlewareHandler {
     const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? getCookie(c, TOKEN_COOKIE);
     if (bearer === undefined || !sameSecret(bearer, token)) {
       c.header('WWW-Authenticate', 'Bearer realm="sia"');
-      return c.json(
-        { error: 'Unauthorized', message: 'this server needs `Authorization: Bearer <token>`', fault: 'user', hint: 'open the UI once as /?token=<token>' },
-        401,
-      );
+      return refuse(c, { status: 401, error: 'Unauthorized', message: 'this server needs `Authorization: Bearer <token>`', field: 'Authorization', hint: 'open the UI once with the link sia serve printed, /?token=<token>' });
     }
     return next();
   };
@@ -42,7 +40,7 @@ export function requireLoopbackHostHeader(): MiddlewareHandler {
   return async (c, next) => {
     const host = (c.req.header('host') ?? '').replace(/:\d+$/, '');
     if (host && !isLoopbackHost(host)) {
-      return c.json({ error: 'Forbidden', message: `Host ${host} is not a loopback name; this server has no token`, fault: 'user', field: 'Host' }, 403);
+      return refuse(c, { status: 403, error: 'Forbidden', message: `Host ${host} is not a loopback name; this server has no token`, field: 'Host' });
     }
     return next();
   };

@@ -22,15 +22,16 @@ export interface RunningServer {
 /** Refuses, before anything listens, to expose the log beyond this machine without a token. */
 export function checkBinding(host: string, token: string | null | undefined): void {
   if (!isLoopbackHost(host) && !token) {
-    throw new ValidationError(`binding to ${host} (not loopback) requires a token`, '--token', {
-      hint: 'set SIA_TOKEN or pass --token; or bind to 127.0.0.1',
+    throw new ValidationError(`binding to ${host} (not loopback) requires a token`, '--no-token', {
+      hint: 'drop --no-token (a token is generated), pass --token or set SIA_TOKEN; or bind to 127.0.0.1',
     });
   }
 }
 
 /** Serves createApp(...) over HTTP with @hono/node-server; resolves once it listens. */
 export async function startServer(store: EventStore, options: ServeOptions = {}): Promise<RunningServer> {
-  const host = options.host ?? '127.0.0.1';
+  // `[::1]` as written in URLs is `::1` to the socket.
+  const host = (options.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
   checkBinding(host, options.token);
   const app = createApp({ ...options, store });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

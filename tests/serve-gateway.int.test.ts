@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { servingGateway } from '../loop/serving-gateway.ts';
+import { servingGateway } from '../gateway/serving.ts';
 import { createApp } from '../server/app.ts';
 
 describe('the gateway sia serve mounts at /v1', () => {
@@ -13,18 +13,18 @@ describe('the gateway sia serve mounts at /v1', () => {
     const app = createApp({ store, gateway: await servingGateway(store, db) });
     const ask = (body: unknown) => app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-    const answer = await ask({ messages: [{ role: 'user', content: 'What is 2+2?' }], guided_choice: ['3', '4', '5'] });
+    const answer = await ask({ model: 'policy', messages: [{ role: 'user', content: 'What is 2+2?' }], guided_choice: ['3', '4', '5'], logprobs: true });
     expect(answer.status).toBe(200);
     const completion = await answer.json();
     expect(['3', '4', '5']).toContain(completion.choices[0].message.content);
     expect(completion.choices[0].logprobs.content[0].logprob).toBeLessThanOrEqual(0);
 
-    const freeText = await ask({ messages: [{ role: 'user', content: 'hi' }] });
+    const freeText = await ask({ model: 'policy', messages: [{ role: 'user', content: 'hi' }] });
     expect(freeText.status).toBe(400);
     expect((await freeText.json()).error.message).toContain('guided');
-    const invalid = await ask({ messages: [] });
+    const invalid = await ask({ model: 'policy', messages: [] });
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error.field).toBe('messages');
+    expect((await invalid.json()).error.param).toBe('messages');
 
     const steps = store.read({ types: ['run.step_recorded'] });
     expect(steps.map((event) => event.type === 'run.step_recorded' && event.data.step.kind)).toEqual(['llm_call', 'error']);

@@ -101,32 +101,33 @@ describe('over a real socket on 127.0.0.1', () => {
     expect(() => checkBinding('0.0.0.0', null)).toThrow(ValidationError);
     expect(() => checkBinding('0.0.0.0', 'token')).not.toThrow();
     expect(() => checkBinding('::1', null)).not.toThrow();
-    await expect(startServer(store, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ field: '--token' });
+    await expect(startServer(store, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ field: '--no-token' });
   });
 });
 
 describe('sia serve', () => {
-  it('serves a database until SIGTERM', async () => {
-    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('serves a database until SIGTERM, behind a generated token printed in a ready link', async () => {
+    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIA_TOKEN: '' } });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    for (let waited = 0; !/http:\/\/\S+\//.test(output) && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
-    const url = /(http:\/\/\S+?)\//.exec(output)?.[1];
-    expect(url, output).toBeDefined();
-    const experiments = await (await fetch(`${url}/api/experiments`)).json();
+    for (let waited = 0; !/\?token=\S+\s/.test(output) && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const [, url, token] = /(http:\/\/\S+?)\/\?token=(\S+)/.exec(output) ?? [];
+    expect(token, output).toMatch(/^[\w-]{32}$/);
+    expect((await fetch(`${url}/api/experiments`)).status).toBe(401);
+    const experiments = await (await fetch(`${url}/api/experiments`, { headers: { authorization: `Bearer ${token}` } })).json();
     expect(experiments.experiments[0].id).toBe(fixture.experimentId);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   });
 
-  it('exits 2 naming --token when asked to bind a public host without one', async () => {
-    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIA_TOKEN: '' } });
+  it('exits 2 naming --no-token when asked to serve a public host without a token', async () => {
+    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--host', '0.0.0.0', '--port', '0', '--no-token'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let errors = '';
     child.stderr.on('data', (chunk) => (errors += chunk));
     const [code] = await once(child, 'exit');
     expect(code).toBe(2);
-    expect(errors).toMatch(/--token/);
+    expect(errors).toMatch(/--no-token: binding to 0\.0\.0\.0/);
   });
 });

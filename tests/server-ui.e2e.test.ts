@@ -18,6 +18,8 @@ const CHROMIUM = process.env.SIA_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumMissing = !existsSync(CHROMIUM);
 if (chromiumMissing) console.log(`server-ui.e2e: skipped — no Chromium at ${CHROMIUM} (install Debian's \`chromium\`, or set SIA_CHROMIUM)`);
 const SCREENSHOTS = resolve('out/server-ui');
+/** The UI is served as `sia serve` serves it: behind a token, opened once through the printed link. */
+const TOKEN = 'ui-e2e-token';
 
 let directory: string;
 let store: EventStore;
@@ -36,7 +38,7 @@ async function copyOf(source: string, target: string): Promise<void> {
   }
 }
 
-const api = async (path: string) => (await fetch(`${server.url}${path}`)).json();
+const api = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
 
 describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
   beforeAll(async () => {
@@ -48,7 +50,7 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
       if (run.status !== 0) throw new Error(`sia run failed: ${run.stderr}`);
     }
     store = openSqliteEventStore(file);
-    const { experiments } = await (startServer(store, { port: 0, stream: { pollMs: 100 } }).then((running) => ((server = running), api('/api/experiments'))));
+    const { experiments } = await (startServer(store, { port: 0, token: TOKEN, stream: { pollMs: 100 } }).then((running) => ((server = running), api('/api/experiments'))));
     experimentId = experiments[experiments.length - 1].id;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -65,7 +67,8 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
   });
 
   it('lists experiments, draws the lineage tree and the score curves', async () => {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/?token=${TOKEN}`);
+    expect(new URL(page.url()).search).toBe(''); // the token left the address bar for an HttpOnly cookie
     await page.locator(`#experiments a[href="#/experiments/${experimentId}"]`).click();
     const lineage = await api(`/api/experiments/${experimentId}/lineage`);
     const tree = page.locator('#lineage-tree');

@@ -27,12 +27,22 @@ export const RunStarted = z.object({
   }),
 });
 
+/** A part of a recorded request stored once as a content-addressed blob: the sha256 of its canonical JSON. */
+export const BlobRef = z.object({ blob: Sha256 });
+export const RecordedMessages = z.array(z.object({ role: z.string(), content: z.string() }));
+export const RecordedChoices = z.array(z.string());
+
 export const LlmCallStep = z.object({
   kind: z.literal('llm_call'),
   model: z.string(),
+  /**
+   * Long parts (a prompt with case facts, a 202-charge candidate list) repeat across calls, so the gateway
+   * stores them as blobs and the step names them by hash (gateway/request-blobs.ts); short ones stay inline, as
+   * every part did in older logs.
+   */
   request: z.object({
-    messages: z.array(z.object({ role: z.string(), content: z.string() })),
-    guidedChoice: z.array(z.string()).nullable(),
+    messages: z.union([RecordedMessages, BlobRef]),
+    guidedChoice: z.union([RecordedChoices, BlobRef]).nullable(),
     temperature: z.number().nullable(),
   }),
   completion: z.string(),

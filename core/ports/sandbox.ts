@@ -2,7 +2,8 @@ import type { ExampleView, ScaffoldFiles } from './task.ts';
 
 /**
  * What a scaffold's `solve(example, ctx)` receives as ctx inside the sandbox. The scaffold reaches the
- * policy only through `ctx.llm.chat`, which speaks OpenAI-compatible HTTP to the gateway on loopback.
+ * policy only through `ctx.llm.chat`: the sandbox's parent turns each call into an OpenAI chat-completions
+ * request to the recording gateway (in process in the loop, over HTTP otherwise).
  *
  * @example
  * export async function solve(example, ctx) {

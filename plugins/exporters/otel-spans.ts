@@ -5,6 +5,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { StoredEvent } from '../../core/events/index.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
+import { createRequestReader } from '../../gateway/request-blobs.ts';
 
 /** The GenAI conventions the attributes follow: `gen_ai.*` as published in @opentelemetry/semantic-conventions 1.45.0 (incubating). */
 export const GEN_AI_SEMCONV_VERSION = '1.45.0';
@@ -101,16 +102,17 @@ export function experimentSpans(store: EventStore, experimentId: string, options
   for (const job of jobs.values()) job.end(time(last.recordedAt));
   root.end(time(last.recordedAt));
 
+  const inline = createRequestReader(store);
   for (const started of store.iterate({ types: ['run.started'] })) {
     if (started.type !== 'run.started' || started.data.experimentId !== experimentId) continue;
-    runSpans(store.read({ streamId: `run-${started.data.runId}` }), { start, provider, root, messages: options.messages });
+    runSpans(store.read({ streamId: `run-${started.data.runId}` }), { start, provider, root, messages: options.messages, inline });
   }
   return exporter.getFinishedSpans();
 }
 
 type Start = (seed: string, name: string, at: string, attributes: Attributes, parent?: Span, kind?: SpanKind) => Span;
 
-function runSpans(events: StoredEvent[], context: { start: Start; provider: string; root: Span; messages: boolean }): void {
+function runSpans(events: StoredEvent[], context: { start: Start; provider: string; root: Span; messages: boolean; inline: ReturnType<typeof createRequestReader> }): void {
   const [started] = events;
   if (started?.type !== 'run.started') return;
   const { data } = started;
@@ -143,7 +145,7 @@ function runSpans(events: StoredEvent[], context: { start: Start; provider: stri
           ...(context.messages
             ? {
                 'gen_ai.input.messages': JSON.stringify(
-                  step.request.messages.map((message) => ({ role: message.role, parts: [{ type: 'text', content: message.content }] })),
+                  context.inline(step).request.messages.map((message) => ({ role: message.role, parts: [{ type: 'text', content: message.content }] })),
                 ),
                 'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: step.completion }], finish_reason: 'stop' }]),
               }

@@ -5,13 +5,13 @@
  */
 import { NotFoundError } from '../../core/errors.ts';
 import { canonicalJson, sha256Hex } from '../../core/hashing.ts';
-import type { z } from 'zod';
-import type { LlmCallStep } from '../../core/events/run.ts';
+import type { InlineLlmCall } from '../../gateway/request-blobs.ts';
 import type { Decision, FeedbackAgent, MetaAgent } from '../../core/ports/agents.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, PolicyModel } from '../../core/ports/policy-model.ts';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
 
-export type RecordedLlmCall = z.infer<typeof LlmCallStep>;
+/** A recorded step with its request inline (blobs already read): what the cassette matches on. */
+export type RecordedLlmCall = InlineLlmCall;
 
 /** The part of a request that decides the answer, as one string: the cassette's key. */
 export function cassetteKey(request: { messages: Array<{ role: string; content: string }>; guidedChoice?: string[] | null }): string {

@@ -6,7 +6,7 @@
 import { PluginError, ValidationError } from '../../core/errors.ts';
 import { ScaffoldChatRequestSchema } from './protocol.ts';
 
-/** The gateway's completion without HTTP (server/gateway.ts createChatCompletions), for a loop in this process. */
+/** The gateway's completion without HTTP (gateway/chat-completions.ts createChatCompletions), for a loop in this process. */
 export type DirectGatewayCall = (runId: string, exampleId: string | null, body: unknown) => Promise<{ status: number; body: unknown }>;
 
 export interface GatewayChatCall {

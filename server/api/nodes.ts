@@ -1,3 +1,4 @@
+import { createRequestReader } from '../../gateway/request-blobs.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +46,11 @@ export function nodeRoutes(reader: LineageReader): ApiRoute[] {
         if (!run) throw new NotFoundError(`no run ${params.id}`, { hint: 'run ids are listed by GET /api/nodes/{id}' });
         const events = reader.store.read({ streamId: `run-${params.id}`, types: ['run.step_recorded'], after: query.after, limit: query.limit + 1 });
         const page = events.slice(0, query.limit);
+        const inline = createRequestReader(reader.store);
         const steps = page.flatMap((event) =>
-          event.type === 'run.step_recorded' ? [{ position: event.position, index: event.data.index, exampleId: event.data.exampleId, step: event.data.step }] : [],
+          event.type === 'run.step_recorded'
+            ? [{ position: event.position, index: event.data.index, exampleId: event.data.exampleId, step: event.data.step.kind === 'llm_call' ? inline(event.data.step) : event.data.step }]
+            : [],
         );
         return c.json({
           run: { runId: params.id, experimentId: state.nodes[run.nodeId]?.experimentId ?? '', ...run },

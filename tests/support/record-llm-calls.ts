@@ -8,18 +8,18 @@ export async function recordLlmCalls(policy: PolicyModel, requests: ChatRequest[
   for (const request of requests) {
     const started = performance.now();
     const response = await policy.chat(request);
-    steps.push(
-      LlmCallStep.parse({
-        kind: 'llm_call',
-        model: response.model,
-        request: { messages: request.messages, guidedChoice: request.guidedChoice ?? null, temperature: request.temperature ?? null },
-        completion: response.content,
-        tokenIds: response.tokenIds,
-        logprobs: response.logprobs,
-        latencyMs: performance.now() - started,
-        usage: { ...response.usage, costUsd: null },
-      }),
-    );
+    const step: RecordedLlmCall = {
+      kind: 'llm_call',
+      model: response.model,
+      request: { messages: request.messages, guidedChoice: request.guidedChoice ?? null, temperature: request.temperature ?? null },
+      completion: response.content,
+      tokenIds: response.tokenIds,
+      logprobs: response.logprobs,
+      latencyMs: performance.now() - started,
+      usage: { ...response.usage, costUsd: null },
+    };
+    LlmCallStep.parse(step); // the shape the gateway records (with every part inline)
+    steps.push(step);
   }
   return steps;
 }

@@ -1,13 +1,14 @@
-import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
 import { join } from 'node:path';
-import { localWorkDir } from '../core/store/index.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';
-import { project } from '../core/store/index.ts';
+import { localWorkDir, project } from '../core/store/index.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
-import { createGateway, createRunRegistry } from '../server/gateway.ts';
-import { randomId } from './context.ts';
+import { createChatCompletions } from './chat-completions.ts';
+import { createGatewayApp } from './http.ts';
+import { createRunRegistry } from './run-registry.ts';
 
 /**
  * The gateway `sia serve` mounts at /v1: the tiny policy with a node's adapter (or base weights), every call
@@ -22,7 +23,7 @@ export async function servingGateway(store: EventStore, dbFile: string, nodeId?:
     await policy.useAdapter({ adapterId: node.adapterId, dir: join(localWorkDir(dbFile), 'adapters', node.adapterId) });
   }
   const runs = createRunRegistry(store, { flushEvery: 1 });
-  const runId = randomId('serve');
+  const runId = `serve-${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   runs.open(runId);
-  return new Hono().route('/', createGateway({ policy: () => policy, runs, defaultRunId: runId }));
+  return createGatewayApp({ complete: createChatCompletions({ policy: () => policy, runs }), adapterId: () => policy.adapterId, defaultRunId: runId });
 }
