@@ -21,7 +21,7 @@ export const auditCommand: CommandModule<object, AuditArgs> = {
       .option('config', configOption) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'write' });
     try {
       const audit = await auditExperiment({ store, dbFile: args.db, config, experimentId: args.experiment, onProgress: (line) => process.stderr.write(`${line}\n`) });
       if (args.json) printJson(audit);

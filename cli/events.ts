@@ -25,7 +25,7 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
   handler: (args) => {
     if (!Number.isInteger(args.after) || args.after < 0) throw new ValidationError('must be a non-negative integer', '--after');
     if (!Number.isInteger(args.limit) || args.limit < 1) throw new ValidationError('must be a positive integer', '--limit');
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'read' });
     try {
       const events = store.read({ streamId: args.stream, after: args.after, limit: args.limit, types: args.type as never });
       if (args.json) printJson({ events, next: events.length ? events[events.length - 1].position : args.after });

@@ -25,7 +25,7 @@ const otelCommand: CommandModule<object, OtelArgs> = {
       .conflicts('out', 'endpoint') as never,
   handler: async (args) => {
     if (!args.out && !args.endpoint) throw new ValidationError('name where the traces go: --out FILE or --endpoint URL', '--out');
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'read' });
     try {
       const target = args.out ? { file: args.out } : { endpoint: args.endpoint as string };
       const spans = await exportExperimentOtel(store, args.experiment, target, { messages: args.messages });

@@ -26,7 +26,7 @@ export const forkCommand: CommandModule<object, ForkArgs> = {
   handler: async (args) => {
     if (args.iterations !== undefined && !(Number.isInteger(args.iterations) && args.iterations > 0)) throw new ValidationError('must be a positive integer', '--iterations');
     const config = loadConfig(args.config);
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'write' });
     try {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
       const fork = await forkNode({ store, dbFile: args.db, config, nodeId: args.node, iterations: args.iterations, onProgress: progress });

@@ -22,7 +22,7 @@ export const lineageCommand: CommandModule<object, LineageArgs> = {
       .option('at', { type: 'number', describe: 'the lineage as of this log position (time travel)' }) as never,
   handler: (args) => {
     if (args.at !== undefined && (!Number.isInteger(args.at) || args.at < 0)) throw new ValidationError('must be a non-negative integer', '--at');
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'read' });
     try {
       const { state, position } = project(store, lineageProjection, { at: args.at });
       const experiment = state.experiments[args.experiment];

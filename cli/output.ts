@@ -1,7 +1,9 @@
-import { isSiaError } from '../core/errors.ts';
+import { isSiaError, type Fault } from '../core/errors.ts';
 
-/** Exit codes: 1 a failure, 2 bad usage/input, 3 the log was tampered with, 4 audit findings. */
-export const EXIT = { failure: 1, usage: 2, tampered: 3, findings: 4 } as const;
+/** Exit codes: 1 a failure, 2 bad usage/input, 3 the log was tampered with (or is no sia log), 4 audit findings, 5 a log from a newer sia. */
+export const EXIT = { failure: 1, usage: 2, tampered: 3, findings: 4, newer: 5 } as const;
+
+const EXIT_BY_FAULT: Partial<Record<Fault, number>> = { input: EXIT.usage, user: EXIT.usage, integrity: EXIT.tampered, version: EXIT.newer };
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -11,7 +13,7 @@ export function printJson(value: unknown): void {
 export function reportError(error: unknown): void {
   if (isSiaError(error)) {
     console.error(`sia: ${error.name}: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
-    process.exitCode = error.fault === 'input' || error.fault === 'user' ? EXIT.usage : EXIT.failure;
+    process.exitCode = EXIT_BY_FAULT[error.fault] ?? EXIT.failure;
     return;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);

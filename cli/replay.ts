@@ -27,7 +27,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('config', configOption) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'write' });
     try {
       const report = await replayNode({ store, dbFile: args.db, config, nodeId: args.node, split: args.split, cassette: args.cassette, outDir: args.out ?? null });
       if (args.json) printJson(report);

@@ -23,7 +23,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('config', { type: 'string', describe: 'provider settings file (used when the audit has to run first)' }) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'write' });
     try {
       const report = await writeReport({ store, dbFile: args.db, config, experimentId: args.experiment, outDir: args.out, onProgress: (line) => process.stderr.write(`${line}\n`) });
       if (args.json) printJson(report);

@@ -65,7 +65,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (fresh) resolveIsolation(fresh.sandbox ?? 'auto');
     const task = fresh ? await loadTask(fresh.task) : undefined;
     if (fresh) await sessionAlgorithms(fresh.algorithms ?? []);
-    const store = openStore(args.db);
+    const store = openStore(args.db, { mode: 'create' });
     try {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
       let experimentId: string;
@@ -81,7 +81,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       }
       const summary = experimentSummary(store, experimentId);
       if (args.json) printJson(summary);
-      else console.log(`experiment ${experimentId}: best node ${summary.best.nodeId} dev ${summary.best.dev} holdout ${summary.best.holdout}`);
+      else {
+        console.log(`experiment ${experimentId}: best node ${summary.best.nodeId} dev ${summary.best.dev} holdout ${summary.best.holdout}`);
+        console.log(`log head ${summary.head.position}:${summary.head.hash} (keep it: \`sia verify --head ${summary.head.position}:${summary.head.hash}\` proves the log still holds it)`);
+      }
     } finally {
       store.close();
     }

@@ -34,7 +34,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('node', { type: 'string', describe: 'the gateway (/v1) serves the tiny policy with this node\'s adapter (default: base weights)' }) as never,
   handler: async (args) => {
     const { token, generated } = chooseToken(args.token);
-    const store = openStore(args.db, { mustExist: true });
+    const store = openStore(args.db, { mode: 'write' });
     let server;
     try {
       server = await startServer(store, { host: args.host, port: args.port, token, gateway: await servingGateway(store, args.db, args.node) });

@@ -17,9 +17,9 @@ const copyCommand: CommandModule<object, CopyArgs> = {
       .option('from', { type: 'string', demandOption: true, describe: 'the log to copy: a SQLite file or postgres:// URL' })
       .option('to', { type: 'string', demandOption: true, describe: 'an empty log: a new SQLite file or an empty postgres:// database or ?schema=' }) as never,
   handler: (args) => {
-    const from = openStore(args.from, { mustExist: true });
+    const from = openStore(args.from, { mode: 'read' });
     try {
-      const to = openStore(args.to);
+      const to = openStore(args.to, { mode: 'create' });
       try {
         const result = copyLog(from, to);
         if (args.json) printJson(result);
@@ -34,9 +34,18 @@ const copyCommand: CommandModule<object, CopyArgs> = {
   },
 };
 
+const migrateCommand: CommandModule<object, { db: string }> = {
+  command: 'migrate',
+  describe: "bring a log written by an older sia to this sia's schema (reads never migrate)",
+  handler: (args) => {
+    openStore(args.db, { mode: 'write' }).close();
+    console.log(`${args.db} is at this sia's schema`);
+  },
+};
+
 export const storeCommand: CommandModule = {
   command: 'store <command>',
-  describe: 'move logs between SQLite files and PostgreSQL',
-  builder: (yargs) => yargs.command(copyCommand).demandCommand(1),
+  describe: 'move logs between SQLite files and PostgreSQL, or migrate one',
+  builder: (yargs) => yargs.command(copyCommand).command(migrateCommand).demandCommand(1),
   handler: () => undefined,
 };

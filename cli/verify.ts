@@ -1,20 +1,61 @@
+import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
+import { ValidationError } from '../core/errors.ts';
+import { lineageProjection } from '../core/projections/lineage.ts';
+import { verifyLog, type Anchor } from '../core/store/verify-log.ts';
+import type { Projection } from '../core/projections/projection.ts';
 import { EXIT, printJson } from './output.ts';
 import { openStore } from './store.ts';
 
-export const verifyCommand: CommandModule<object, { db: string; json: boolean }> = {
+interface VerifyArgs {
+  db: string;
+  json: boolean;
+  head?: string;
+  anchor?: string;
+}
+
+export const verifyCommand: CommandModule<object, VerifyArgs> = {
   command: 'verify',
-  describe: 'walk the hash chain: exit 0 when intact, 3 naming the first bad position when any stored byte changed',
+  describe: 'check the log: every row hash, stream versions, referenced blobs, checkpoints, and an anchored head; exit 0 intact, 3 naming the first problem',
+  builder: (yargs) =>
+    yargs
+      .option('head', { type: 'string', describe: 'POS:HASH printed by an earlier `sia run` or `sia verify`: prove the log still holds exactly that prefix' })
+      .option('anchor', { type: 'string', describe: 'a JSON file holding { "position", "hash" } (e.g. a saved `sia run --json` result\'s head)' })
+      .conflicts('head', 'anchor') as never,
   handler: (args) => {
-    const store = openStore(args.db, { mustExist: true });
+    const anchor = args.head ? parseHead(args.head) : args.anchor ? readAnchor(args.anchor) : undefined;
+    const store = openStore(args.db, { mode: 'read' });
     try {
-      const result = store.verify();
-      if (args.json) printJson(result);
-      else if (result.ok) console.log(`intact: ${result.checked} events, head ${result.head ?? '(empty log)'}`);
-      else console.error(`TAMPERED at position ${result.position}: ${result.reason} (${result.checked} events before it are intact)`);
-      if (!result.ok) process.exitCode = EXIT.tampered;
+      const report = verifyLog(store, { anchor, projections: [lineageProjection as Projection<unknown>] });
+      if (args.json) printJson(report);
+      else if (report.ok) console.log(`intact: ${report.checked} events, head ${report.head ? `${report.head.position}:${report.head.hash}` : '(empty log)'}${anchor ? `; holds the anchored prefix ${anchor.position}` : ''}`);
+      else {
+        const [first] = report.problems;
+        console.error(`TAMPERED${first.position !== null ? ` at position ${first.position}` : ''}: ${first.reason}${report.problems.length > 1 ? ` (and ${report.problems.length - 1} more problems; --json lists them)` : ''}`);
+      }
+      for (const note of report.notes) console.error(`note: ${note}`);
+      if (!report.ok) process.exitCode = EXIT.tampered;
     } finally {
       store.close();
     }
   },
 };
+
+function parseHead(text: string): Anchor {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
+  if (!match) throw new ValidationError('expected POS:HASH, e.g. 1234:<64 hex digits> as `sia run` prints it', '--head');
+  return { position: Number(match[1]), hash: match[2] };
+}
+
+function readAnchor(file: string): Anchor {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError(`cannot read ${file} as JSON: ${(error as Error).message}`, '--anchor');
+  }
+  const head = (value as { head?: unknown })?.head ?? value;
+  const { position, hash } = (head ?? {}) as { position?: unknown; hash?: unknown };
+  if (typeof position !== 'number' || typeof hash !== 'string') throw new ValidationError(`${file} holds no { "position", "hash" } (nor a "head" with them)`, '--anchor');
+  return parseHead(`${position}:${hash}`);
+}

@@ -2,7 +2,7 @@
  * One error tree for sia. Each class says who is at fault and carries a hint on what to do,
  * so the CLI and the HTTP API can render the same message and pick an exit code or status.
  */
-export type Fault = 'user' | 'input' | 'plugin' | 'model' | 'sandbox' | 'system' | 'conflict' | 'integrity';
+export type Fault = 'user' | 'input' | 'plugin' | 'model' | 'sandbox' | 'system' | 'conflict' | 'integrity' | 'version';
 
 export interface SiaErrorOptions {
   cause?: unknown;
@@ -67,6 +67,15 @@ export class IntegrityError extends SiaError {
   constructor(message: string, readonly position?: number, options?: SiaErrorOptions) {
     super(message, options);
   }
+}
+
+/** A file or database that is not a sia log (empty, another program's SQLite file): nothing to verify or read. */
+export class NotASiaLogError extends IntegrityError {}
+
+/** A log written by a newer sia (a newer migration or event schema version): refused, never read or written. */
+export class VersionError extends SiaError {
+  override readonly fault: Fault = 'version';
+  override readonly status = 409;
 }
 
 /** The log's database cannot be reached or refused a statement (a server down, a wrong URL or password). */

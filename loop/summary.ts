@@ -20,6 +20,13 @@ export function experimentSummary(store: EventStore, experimentId: string) {
     }),
     decisions: experiment.decisions.map((decision) => ({ iteration: decision.iteration, nodeId: decision.nodeId, kind: decision.kind, ...(decision.kind === 'weights' ? { algorithm: decision.algorithm } : {}) })),
     best: { nodeId: best?.id ?? null, dev: best?.scores.dev ?? null, holdout: best?.scores.holdout ?? null },
+    /** The log's head now: keep it outside the file and `sia verify --head POS:HASH` proves the log still holds it. */
+    head: headOf(store),
   };
 }
 export type ExperimentSummaryJson = ReturnType<typeof experimentSummary>;
+
+export function headOf(store: EventStore): { position: number; hash: string | null } {
+  const position = store.head();
+  return { position, hash: store.hashAt(position) };
+}

@@ -24,6 +24,8 @@ export function readOnlyView(store: EventStore): EventStore {
     loadCheckpoint: (name) => store.loadCheckpoint(name),
     exportRows: (after) => store.exportRows(after),
     blobHashes: () => store.blobHashes(),
+    hashAt: (position) => store.hashAt(position),
+    streams: () => store.streams(),
     ...(store.watch ? { watch: store.watch.bind(store) } : {}),
     append: refuse('append events'),
     importRows: refuse('import rows'),

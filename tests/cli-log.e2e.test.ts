@@ -47,7 +47,7 @@ describe('sia events and sia verify', () => {
     raw.close();
     const tampered = sia(['verify', '--db', db, '--json']);
     expect(tampered.status).toBe(3);
-    expect(JSON.parse(tampered.stdout)).toMatchObject({ ok: false, position: 3 });
+    expect(JSON.parse(tampered.stdout)).toMatchObject({ ok: false, problems: [{ position: 3, reason: 'hash does not match the stored content' }] });
     expect(sia(['verify', '--db', db]).stderr).toContain('TAMPERED at position 3');
   });
 });

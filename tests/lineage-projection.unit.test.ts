@@ -46,11 +46,17 @@ describe('lineage projection', () => {
     expect(given.store.loadCheckpoint(`lineage@${lineageProjection.version}`)?.position).toBe(4);
   });
 
-  it('rebuilds from zero to the same state as catching up', () => {
+  it('ignores a checkpoint edited in place or from another history, and rebuilds from zero to the same state', () => {
     const given = spec.given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), verdict('scaffold.accepted', 'x', 'n0'));
     const caughtUp = project(given.store, lineageProjection).state;
-    given.store.saveCheckpoint(`lineage@${lineageProjection.version}`, 3, JSON.stringify(lineageProjection.initialState()));
-    expect(project(given.store, lineageProjection).state.nodes).toEqual({});
+    const name = `lineage@${lineageProjection.version}`;
+    given.store.saveCheckpoint(name, 3, JSON.stringify(lineageProjection.initialState()));
+    expect(project(given.store, lineageProjection).state).toEqual(caughtUp);
+    const bound = JSON.parse(given.store.loadCheckpoint(name)?.state ?? 'null');
+    given.store.saveCheckpoint(name, 3, JSON.stringify({ ...bound, state: JSON.stringify(lineageProjection.initialState()) }));
+    expect(project(given.store, lineageProjection).state).toEqual(caughtUp);
+    given.store.saveCheckpoint(name, 3, JSON.stringify({ ...bound, chainHash: '0'.repeat(64) }));
+    expect(project(given.store, lineageProjection).state).toEqual(caughtUp);
     expect(rebuild(given.store, lineageProjection).state).toEqual(caughtUp);
   });
 });

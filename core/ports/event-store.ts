@@ -51,6 +51,10 @@ export interface EventStore {
   exportRows(after?: number): IterableIterator<EventRow>;
   /** Appends rows copied from another log verbatim; each must extend this log's chain (position, stream version, hash). */
   importRows(rows: EventRow[]): void;
+  /** The chain hash stored at a position (what checkpoints and anchors bind to); null past the head. */
+  hashAt(position: number): string | null;
+  /** The streams table: each stream's recorded version (sia verify checks it against the events). */
+  streams(): IterableIterator<{ streamId: string; version: number }>;
   /** The sha256 of every stored blob. */
   blobHashes(): IterableIterator<string>;
   /** Calls `onHead` with the new head after appends by any process, where the store can tell (PostgreSQL's LISTEN/NOTIFY); readers without it poll head(). */

@@ -87,6 +87,10 @@ export function createInMemoryEventStore(options: { now?: () => Date } = {}): Ev
       for (const [streamId, version] of versions) streams.set(streamId, version);
     },
     blobHashes: () => blobs.keys(),
+    hashAt: (position) => rows[position - 1]?.hash ?? null,
+    *streams() {
+      for (const [streamId, version] of streams) yield { streamId, version };
+    },
     loadCheckpoint: (name) => checkpoints.get(name) ?? null,
     saveCheckpoint: (name, position, state) => void checkpoints.set(name, { position, state }),
     close: () => undefined,

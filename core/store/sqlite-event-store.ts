@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IntegrityError } from '../errors.ts';
+import { IntegrityError, NotASiaLogError, StoreError, VersionError } from '../errors.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
@@ -24,9 +26,15 @@ export interface SqliteEventStoreOptions {
  * append to one file: each sees the true head, the hash chain stays linear and nothing is lost or doubled.
  */
 export function openSqliteEventStore(file: string, options: SqliteEventStoreOptions = {}): EventStore & { database: Database.Database } {
-  const database = new Database(file, { readonly: options.readonly ?? false });
-  database.pragma('busy_timeout = 10000');
-  if (!options.readonly) {
+  const database = openDatabase(file, options.readonly ?? false);
+  const migrations = migrationState(database, file);
+  if (options.readonly) {
+    // Reads never create or migrate: a file without sia's tables is not a sia log, an old one says how to migrate.
+    if (migrations.applied === null) throw new NotASiaLogError(`${file} is not a sia log (${migrations.empty ? 'an empty file' : 'no sia tables in it'})`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    if (migrations.applied < migrations.known) {
+      throw new VersionError(`${file} was written by an older sia (schema migration ${migrations.applied} of ${migrations.known})`, { hint: `migrate it with \`sia store migrate --db ${file}\`` });
+    }
+  } else {
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
     applyMigrations(database);
@@ -46,6 +54,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     rowPage: database.prepare(`SELECT ${RAW_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
     allBlobs: database.prepare('SELECT sha256, content FROM blobs'),
     blobHashes: database.prepare('SELECT sha256 FROM blobs ORDER BY sha256').pluck(),
+    hashAt: database.prepare('SELECT hash FROM events WHERE position = ?').pluck(),
+    streams: database.prepare('SELECT stream_id AS streamId, version FROM streams ORDER BY stream_id'),
     rowsAfter: database.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE position > ? ORDER BY position`),
     loadCheckpoint: database.prepare('SELECT position, state FROM checkpoints WHERE projection = ?'),
     saveCheckpoint: database.prepare(
@@ -169,14 +179,53 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     exportRows: (after = 0) => statements.rowsAfter.iterate(after) as IterableIterator<EventRow>,
     importRows: (rows) => importTransaction.immediate(rows),
     blobHashes: () => statements.blobHashes.iterate() as IterableIterator<string>,
+    hashAt: (position) => (statements.hashAt.get(position) as string | undefined) ?? null,
+    streams: () => statements.streams.iterate() as IterableIterator<{ streamId: string; version: number }>,
     loadCheckpoint: (name) => (statements.loadCheckpoint.get(name) as { position: number; state: string } | undefined) ?? null,
-    saveCheckpoint: (name, position, state) => void statements.saveCheckpoint.run(name, position, state),
+    // A read-only open keeps no checkpoints: readers fold from the newest valid one and leave the file untouched.
+    saveCheckpoint: (name, position, state) => void (options.readonly ? undefined : statements.saveCheckpoint.run(name, position, state)),
     close: () => database.close(),
   };
 }
 
 const isDuplicateEventId = (error: unknown) =>
   (error as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' && /events\.event_id/.test(String((error as Error).message));
+
+/** Opens the file, turning better-sqlite3's errors into one line naming the file and what to do. */
+function openDatabase(file: string, readonly: boolean): Database.Database {
+  try {
+    const database = new Database(file, { readonly, fileMustExist: readonly });
+    database.pragma('busy_timeout = 10000');
+    return database;
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/directory does not exist/i.test(message)) throw new StoreError(`cannot create ${file}: its directory does not exist`, { hint: 'create the directory first or pass another --db' });
+    if (/not a database|file is encrypted/i.test(message)) throw new NotASiaLogError(`${file} is not a SQLite file, so not a sia log`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    throw new StoreError(`cannot open ${file}: ${message}`, { hint: 'check the path and its permissions' });
+  }
+}
+
+/**
+ * How many of this sia's migrations the file has (null: no sia tables). A file with more than this sia knows
+ * was written by a newer sia and is refused before anything reads or writes it.
+ */
+function migrationState(database: Database.Database, file: string): { applied: number | null; known: number; empty: boolean } {
+  const known = (JSON.parse(readFileSync(join(MIGRATIONS, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+  let tables: string[];
+  try {
+    tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  } catch (error) {
+    throw new NotASiaLogError(`${file} is not a SQLite file, so not a sia log (${(error as Error).message})`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+  }
+  const empty = tables.length === 0;
+  if (!tables.includes('events') || !tables.includes('__drizzle_migrations')) {
+    if (!empty) throw new NotASiaLogError(`${file} is not a sia log: it is a SQLite file with other tables (${tables.slice(0, 5).join(', ')})`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    return { applied: null, known, empty };
+  }
+  const applied = database.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get() as number;
+  if (applied > known) throw new VersionError(`${file} was written by a newer sia (schema migration ${applied}; this sia knows ${known})`, { hint: 'upgrade sia to read it' });
+  return { applied, known, empty };
+}
 
 /** drizzle-kit's migrations, applied at open. Two processes opening a new file at once: the loser retries. */
 function applyMigrations(database: Database.Database): void {

@@ -229,6 +229,10 @@ export function openPostgresEventStore(url: string, options: PostgresEventStoreO
         throw error;
       }
     },
+    hashAt: (position) => client.query<{ hash: string }>({ sql: 'SELECT hash FROM events WHERE position = $1', params: [position] })[0]?.hash ?? null,
+    *streams() {
+      yield* client.query<{ streamId: string; version: number }>({ sql: 'SELECT stream_id AS "streamId", version FROM streams ORDER BY stream_id' });
+    },
     *blobHashes() {
       let after = '';
       for (;;) {
