@@ -12,6 +12,11 @@ export function blobReferences(event: SiaEvent): string[] {
       return event.data.promptHash ? [event.data.promptHash] : [];
     case 'training.submitted':
       return [event.data.batchSha256];
+    case 'run.step_recorded': {
+      const { step } = event.data;
+      if (step.kind !== 'llm_call') return [];
+      return [step.request.messages, step.request.guidedChoice].flatMap((part) => (part && 'blob' in part ? [part.blob] : []));
+    }
     default:
       return [];
   }
