@@ -32,7 +32,7 @@ describe('replay, fork, audit, bisect and report from the CLI', () => {
     const audit = sia(['audit', summary.experimentId, '--db', db, '--json']);
     expect([0, 4]).toContain(audit.status);
     const verdict = JSON.parse(audit.stdout);
-    expect(verdict.checks.map((check: { name: string }) => check.name)).toEqual(['divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries']);
+    expect(verdict.checks.map((check: { name: string }) => check.name)).toEqual(['isolation', 'divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries']);
     expect(audit.status).toBe(verdict.clean ? 0 : 4);
 
     const bisect = sia(['bisect', summary.experimentId, '--db', db, '--json']);
