@@ -1,8 +1,8 @@
 import { configOption } from './options.ts';
 import type { CommandModule } from 'yargs';
-import { IllegalStateError, ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
-import { requireExperiment } from '../loop/experiment-log.ts';
+import { resumeSettings } from '../loop/resume.ts';
 import { DEFAULT_OPTIONS, runSession, sessionAlgorithms, type SessionSettings } from '../loop/session.ts';
 import { resolve } from 'node:path';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
@@ -28,6 +28,7 @@ interface RunArgs {
   'max-wall-s'?: number;
   'gate-confidence': number;
   algorithm?: string[];
+  override: boolean;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -45,6 +46,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
       .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
       .option('config', configOption)
+      .option('override', { type: 'boolean', default: false, describe: 'with --resume: continue with today\'s provider config where it differs from the recorded one (recorded)' })
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
       .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
       .option('max-wall-s', { type: 'number', describe: 'stop after this many seconds' })
@@ -62,12 +64,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
       let experimentId: string;
       if (args.resume) {
-        const state = requireExperiment(store, args.resume);
-        if (state.status === 'finished') throw new IllegalStateError(`experiment ${args.resume} has finished`, { hint: 'continue from one of its nodes with `sia fork NODE`' });
+        const resumed = resumeSettings(store, args.resume, config, args.override);
         // The recorded settings rebuild the same session; only --iterations may extend it.
-        const recorded = state.config as unknown as SessionSettings;
-        const settings = { ...recorded, options: { ...recorded.options, iterations: args.iterations ?? recorded.options.iterations } };
-        experimentId = await runSession({ store, dbFile: args.db, settings, config, experimentId: args.resume, resumeState: state, onProgress: progress });
+        const settings = { ...resumed.settings, options: { ...resumed.settings.options, iterations: args.iterations ?? resumed.settings.options.iterations } };
+        experimentId = await runSession({ store, dbFile: args.db, settings, config: resumed.config, experimentId: args.resume, onProgress: progress });
       } else {
         experimentId = await runSession({ store, dbFile: args.db, settings: fresh as SessionSettings, config, task, onProgress: progress });
       }

@@ -101,7 +101,7 @@ function trainRewardGroups(context: LoopContext, state: LoopState, node: LoopNod
 }
 
 function trainTrajectories(context: LoopContext, state: LoopState, node: LoopNode): TrajectorySample[] {
-  const runId = Object.entries(state.runs).reverse().find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval' && !run.replay)?.[0];
+  const runId = Object.entries(state.runs).reverse().find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval')?.[0];
   if (!runId) return [];
   const inputs = new Map(context.splits.train.map((example) => [example.id, context.task.view(example).input]));
   const errors = new Map<string, string[]>();

@@ -37,7 +37,7 @@ export interface TrajectorySample {
 export interface LineageDigestEntry {
   nodeId: string;
   kind: 'seed' | 'harness' | 'weights';
-  status: 'proposed' | 'accepted' | 'rejected';
+  status: 'proposed' | 'accepted' | 'rejected' | 'cancelled';
   what: string;
   devScore: number | null;
 }
