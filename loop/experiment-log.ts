@@ -2,7 +2,7 @@ import { ConcurrencyError, NotFoundError } from '../core/errors.ts';
 import type { StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { decide, type LoopCommand } from '../core/loop/decide.ts';
-import { byPosition, legacyEvaluations } from '../core/loop/legacy.ts';
+import { isLegacyRunEvent, legacyEvaluation, type OpenLegacyRuns } from '../core/loop/legacy.ts';
 import { evolve, initialLoopState, type LoopState } from '../core/loop/state.ts';
 
 export const experimentStream = (experimentId: string) => `experiment-${experimentId}`;
@@ -23,14 +23,20 @@ function foldStream(store: EventStore, experimentId: string, upTo?: number): { s
   return { state, position: own.at(-1)?.position ?? 0, version: own.at(-1)?.streamVersion ?? 0 };
 }
 
-/** A log from before the one-stream layout: its runs' results are read from the run streams (a full scan, once). */
+/**
+ * A log from before the one-stream layout: its runs' results are read from the run streams (a full scan, once).
+ * Runs this version already recorded on the stream (a legacy experiment resumed here) are not counted twice.
+ */
 function withLegacyRuns(store: EventStore, experimentId: string, own: StoredEvent[], upTo?: number): StoredEvent[] {
   const recorded = new Set(own.flatMap((event) => (event.type === 'evaluation.recorded' ? [event.data.runId] : [])));
-  const runEvents = [];
+  const open: OpenLegacyRuns = {};
+  const synthesized: StoredEvent[] = [];
   for (const event of store.iterate({ types: ['run.started', 'reward.recorded', 'run.finished'], ...(upTo !== undefined ? { upTo } : {}) })) {
-    if ((event.type === 'run.started' || event.type === 'reward.recorded' || event.type === 'run.finished') && event.data.experimentId === experimentId) runEvents.push(event);
+    if (!isLegacyRunEvent(event) || event.data.experimentId !== experimentId || recorded.has(event.data.runId)) continue;
+    const evaluation = legacyEvaluation(open, event);
+    if (evaluation) synthesized.push(evaluation);
   }
-  return byPosition(own, legacyEvaluations(experimentStream(experimentId), runEvents, recorded));
+  return [...own, ...synthesized].sort((a, b) => a.position - b.position);
 }
 
 export function requireExperiment(store: EventStore, experimentId: string): LoopState {
