@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { IntegrityError, NotFoundError } from '../core/errors.ts';
-import { sha256Hex } from '../core/hashing.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 
 /**
@@ -21,9 +20,12 @@ export function storeAdapterBlobs(store: EventStore, dir: string, files: Record<
 /** True when every file of the adapter is in the log (a remote trainer's adapter may live only on its volume). */
 export const adapterInLog = (store: EventStore, files: Record<string, string>) => Object.values(files).every((sha) => store.getBlob(sha) !== null);
 
-/** Writes the adapter's files from the log into `dir` unless it already holds them (written whole, then renamed). */
+/**
+ * Writes the adapter's files from the log into `dir` when it does not exist (written whole, then renamed). An
+ * existing folder is left as it is: readers verify it, so a changed file is reported, not silently replaced.
+ */
 export function materializeAdapter(store: EventStore, dir: string, files: Record<string, string>): void {
-  if (Object.entries(files).every(([name, sha]) => existsSync(join(dir, name)) && sha256Hex(readFileSync(join(dir, name))) === sha)) return;
+  if (existsSync(dir)) return;
   const staging = join(dirname(dir), `.${basename(dir)}.materialize-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -32,7 +34,6 @@ export function materializeAdapter(store: EventStore, dir: string, files: Record
     if (!bytes) throw new NotFoundError(`adapter file ${name} (sha256 ${sha}) is neither at ${dir} nor in the log`, { hint: 'it was trained before adapters were stored in the log: copy its folder next to the database' });
     writeFileSync(join(staging, name), bytes);
   }
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dirname(dir), { recursive: true });
   renameSync(staging, dir);
 }

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/errors.ts';
-import type { EventData, StoredEvent } from '../core/events/index.ts';
+import type { StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import type { SiaConfig } from './config.ts';
@@ -27,14 +27,6 @@ export function recordedSession(state: LoopState, fallback: SiaConfig): { settin
 /** Opens a session with the settings an experiment recorded (same task, seed, providers and options). */
 export function openRecordedSession(input: { store: EventStore; dbFile: string; config: SiaConfig; state: LoopState; stackOverrides?: Partial<Stack>; onProgress?: (line: string) => void }): Promise<OpenSession> {
   return openSession({ store: input.store, dbFile: input.dbFile, ...recordedSession(input.state, input.config), stackOverrides: input.stackOverrides, onProgress: input.onProgress });
-}
-
-/** The weights.checkpointed event of an adapter: its file hashes pin the bytes on disk. */
-export function checkpointOf(store: EventStore, adapterId: string): EventData<'weights.checkpointed'> {
-  for (const event of store.iterate({ types: ['weights.checkpointed'] })) {
-    if (event.type === 'weights.checkpointed' && event.data.adapterId === adapterId) return event.data;
-  }
-  throw new NotFoundError(`no weights.checkpointed for adapter ${adapterId} in this log`);
 }
 
 /** Every event of one run's stream. */
