@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NotFoundError } from '../../core/errors.ts';
 import type { EventData } from '../../core/events/index.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
 import { renderReport } from '../../core/report/html.ts';
