@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
+import { agentProviderNames, policyProviderNames, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
+import { trainerNames, type TrainerName } from '../plugins/trainers/index.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -19,9 +21,9 @@ interface RunArgs {
   iterations?: number;
   seed: number;
   resume?: string;
-  agents?: 'offline' | 'anthropic' | 'openai';
-  policy?: 'tiny' | 'openai';
-  trainer?: 'tiny' | 'modal' | 'local';
+  agents?: AgentProviderName;
+  policy?: PolicyProviderName;
+  trainer?: TrainerName;
   config?: string;
   'group-size': number;
   'max-tokens'?: number;
@@ -41,9 +43,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('iterations', { type: 'number', describe: `Feedback-Agent decisions to make (default ${DEFAULT_OPTIONS.iterations})` })
       .option('seed', { type: 'number', default: 0, describe: 'seeds splits, sampling, the gate and training' })
       .option('resume', { type: 'string', describe: 'continue this experiment from the log (after a kill or to add --iterations)' })
-      .option('agents', { choices: ['offline', 'anthropic', 'openai'] as const, describe: 'Meta/Feedback agents (default offline: no keys)' })
-      .option('policy', { choices: ['tiny', 'openai'] as const, describe: 'policy model (default tiny: in-process LoRA model)' })
-      .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
+      .option('agents', { choices: agentProviderNames, describe: 'Meta/Feedback agents (default offline: no keys)' })
+      .option('policy', { choices: policyProviderNames, describe: 'policy model (default tiny: in-process LoRA model)' })
+      .option('trainer', { choices: trainerNames, describe: 'weights trainer (default tiny: in-process)' })
       .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
       .option('config', configOption)
       .option('override', { type: 'boolean', default: false, describe: 'with --resume: continue with today\'s provider config where it differs from the recorded one (recorded)' })

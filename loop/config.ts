@@ -1,15 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { agentProviderNames, policyProviderNames } from '../plugins/providers/index.ts';
+import { trainerNames } from '../plugins/trainers/index.ts';
 
 /**
  * sia.config.json: provider settings. Keys are named by environment variable only, so a config file (and
  * the experiment.created event that records it) never holds a secret. Flags win over the file.
  */
 export const SiaConfig = z.strictObject({
-  agents: z.enum(['offline', 'anthropic', 'openai']).optional(),
-  policy: z.enum(['tiny', 'openai']).optional(),
-  trainer: z.enum(['tiny', 'modal', 'local']).optional(),
+  agents: z.enum(agentProviderNames).optional(),
+  policy: z.enum(policyProviderNames).optional(),
+  trainer: z.enum(trainerNames).optional(),
   anthropic: z.strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional() }).optional(),
   openaiAgents: z.strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional() }).optional(),
   openaiPolicy: z.strictObject({ model: z.string(), baseURL: z.string().url(), apiKeyEnv: z.string().nullable().optional() }).optional(),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { agentProviderNames, policyProviderNames } from '../plugins/providers/index.ts';
+import { trainerNames } from '../plugins/trainers/index.ts';
 import { SiaConfig } from './config.ts';
 import type { SessionSettings } from './session.ts';
 
@@ -20,9 +22,9 @@ const SettingsV1 = z.object({
   task: z.string(),
   mode: z.enum(['h', 'w+h']),
   seed: z.number().int(),
-  agents: z.enum(['offline', 'anthropic', 'openai']),
-  policy: z.enum(['tiny', 'openai']),
-  trainer: z.enum(['tiny', 'modal', 'local']),
+  agents: z.enum(agentProviderNames),
+  policy: z.enum(policyProviderNames),
+  trainer: z.enum(trainerNames),
   options: Options,
   algorithms: z.array(z.string()).optional(),
 });
