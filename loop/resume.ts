@@ -4,7 +4,7 @@ import type { SiaConfig } from './config.ts';
 import { createExperimentLog } from './experiment-log.ts';
 import { recordedSession } from './recorded.ts';
 import type { SessionSettings } from './session.ts';
-import { changedProviders, ProviderConfig, recordSettings } from './settings.ts';
+import { changedProviders, providersOf, recordSettings } from './settings.ts';
 
 /**
  * The session `sia run --resume` continues with: the recorded one. A provider config on disk that differs from
@@ -17,10 +17,10 @@ export function resumeSettings(store: EventStore, experimentId: string, given: S
   if (log.state.status === 'finished') throw new IllegalStateError(`experiment ${experimentId} has finished`, { hint: 'continue from one of its nodes with `sia fork NODE`' });
   const recorded = recordedSession(log.state, given);
   if (log.state.config.version !== 2) return recorded;
-  const givenProviders = ProviderConfig.parse(given);
+  const givenProviders = providersOf(given);
   // No provider config here (another folder, no sia.config.json): the recorded one is simply used.
   if (Object.keys(givenProviders).length === 0) return recorded;
-  const changed = changedProviders(ProviderConfig.parse(recorded.config), givenProviders);
+  const changed = changedProviders(providersOf(recorded.config), givenProviders);
   if (changed.length === 0) return recorded;
   if (!override) {
     throw new ValidationError(`the provider config differs from the one experiment ${experimentId} recorded (${changed.join(', ')})`, '--config', {

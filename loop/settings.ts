@@ -33,10 +33,15 @@ const SettingsV1 = z.object({
 export const RecordedSettings = SettingsV1.extend({ version: z.literal(2), providers: ProviderConfig });
 export type RecordedSettings = z.infer<typeof RecordedSettings>;
 
+/** The provider part of a config (the choices of agents, policy and trainer are session settings). */
+export function providersOf(config: SiaConfig): ProviderConfig {
+  const { agents: _agents, policy: _policy, trainer: _trainer, ...providers } = config;
+  return providers;
+}
+
 /** What experiment.created.config holds for a session (and a settings.overridden replaces). */
 export function recordSettings(settings: SessionSettings, config: SiaConfig): RecordedSettings {
-  const { agents: _agents, policy: _policy, trainer: _trainer, ...providers } = config;
-  return RecordedSettings.parse({ ...settings, version: 2, providers });
+  return RecordedSettings.parse({ ...settings, version: 2, providers: providersOf(config) });
 }
 
 /**

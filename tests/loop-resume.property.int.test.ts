@@ -9,22 +9,8 @@ import { loadLoopState } from '../loop/experiment-log.ts';
 import { DEFAULT_OPTIONS, runSession } from '../loop/session.ts';
 import { createTinyTrainer } from '../plugins/trainers/tiny.ts';
 import { lineageSignature } from './support/lineage-signature.ts';
+import { Crash, dyingAfter } from './support/dying-store.ts';
 import { leakySettings } from './support/planted-hacks.ts';
-
-/** The process "dies" at an append boundary: every append after the first `allowed` ones throws. */
-class Crash extends Error {}
-function dyingAfter(store: EventStore, allowed: number): EventStore {
-  let appends = 0;
-  return new Proxy(store, {
-    get(target, key) {
-      if (key !== 'append') return Reflect.get(target, key);
-      return (...args: Parameters<EventStore['append']>) => {
-        if (++appends > allowed) throw new Crash(`killed after ${allowed} appends`);
-        return target.append(...args);
-      };
-    },
-  });
-}
 
 /** A tiny trainer whose jobs can be waited for: its in-process jobs outlive the "killed" session otherwise. */
 function settledTrainer(): { trainer: Trainer; settle: () => Promise<void> } {
