@@ -1,5 +1,5 @@
 import { compareOnSplit } from '../core/loop/gate.ts';
-import { bestNode, nextStep, type NextStep } from '../core/loop/next-step.ts';
+import { nextStep, type NextStep } from '../core/loop/next-step.ts';
 import { evaluationSeed, gateSeed } from '../core/loop/seeds.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import { budgetExceeded } from './budget.ts';
@@ -127,5 +127,3 @@ function usageLine(state: LoopState): string {
   const tokens = state.usage.promptTokens + state.usage.completionTokens;
   return `[${tokens} tokens${state.usage.costUsd !== null ? `, $${state.usage.costUsd.toFixed(4)}` : ''}]`;
 }
-
-export { bestNode };

@@ -20,7 +20,7 @@ export interface LoopLimits {
 
 /**
  * What the loop must do next, from the folded state alone: this is what makes `--resume` work after a kill at
- * any point (a run without run.finished is simply done again; an open training job is polled again).
+ * any point (a run whose evaluation.recorded is missing is done again; an open training job is picked up again).
  */
 export function nextStep(state: LoopState, limits: LoopLimits): NextStep {
   if (state.status === 'empty') return { type: 'create' };
