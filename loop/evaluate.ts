@@ -6,7 +6,7 @@ import type { TaskExample, Verdict } from '../core/ports/task.ts';
 import { servingChanged } from '../core/loop/decide.ts';
 import type { LoopNode } from '../core/loop/state.ts';
 import type { LoopContext } from './context.ts';
-import { materializeAdapter } from './adapter-blobs.ts';
+import { adapterInLog, materializeAdapter } from './adapter-blobs.ts';
 import type { ExperimentLog } from './experiment-log.ts';
 import { loadScaffold } from './scaffolds.ts';
 
@@ -73,7 +73,8 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
       ...(options.metadata ? { metadata: options.metadata } : {}),
     },
   ]);
-  if (node.adapterId && node.adapterFiles) materializeAdapter(store, adapterDir(context, node.adapterId), node.adapterFiles);
+  // Adapters the log holds are written to the cache folder when missing; a remote trainer's stay on its volume.
+  if (node.adapterId && node.adapterFiles && adapterInLog(store, node.adapterFiles)) materializeAdapter(store, adapterDir(context, node.adapterId), node.adapterFiles);
   await stack.policy.useAdapter(adapterRef(context, node.adapterId));
   if (options.log) recordServing(options.log, experimentId, context, node.adapterId);
   context.gateway.runs.open(runId, { temperature: options.temperature ?? null, seed });
