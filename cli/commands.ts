@@ -11,7 +11,9 @@ import { forkCommand } from './fork.ts';
 import { auditCommand } from './audit.ts';
 import { bisectCommand } from './bisect.ts';
 import { reportCommand } from './report.ts';
+import { storeCommand } from './store-copy.ts';
+import { exportCommand } from './export.ts';
 
 /** Every `sia` command, one file each. Add yours here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [runCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand, replayCommand, forkCommand, auditCommand, bisectCommand, reportCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand, replayCommand, forkCommand, auditCommand, bisectCommand, reportCommand, storeCommand, exportCommand];

@@ -7,6 +7,7 @@ import { DEFAULT_OPTIONS, runSession, sessionAlgorithms, type SessionSettings } 
 import { resolve } from 'node:path';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
+import { ISOLATION_CHOICES, resolveIsolation, type IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { agentProviderNames, policyProviderNames, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
 import { trainerNames, type TrainerName } from '../plugins/trainers/index.ts';
@@ -31,6 +32,7 @@ interface RunArgs {
   'gate-confidence': number;
   algorithm?: string[];
   override: boolean;
+  sandbox: IsolationChoice;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -47,6 +49,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('policy', { choices: policyProviderNames, describe: 'policy model (default tiny: in-process LoRA model)' })
       .option('trainer', { choices: trainerNames, describe: 'weights trainer (default tiny: in-process)' })
       .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
+      .option('sandbox', {
+        choices: ISOLATION_CHOICES,
+        default: 'auto' as const,
+        describe: 'OS sandbox for scaffolds: auto (bubblewrap, else unshare), or none to run without one (recorded; sia audit flags it)',
+      })
       .option('config', configOption)
       .option('override', { type: 'boolean', default: false, describe: 'with --resume: continue with today\'s provider config where it differs from the recorded one (recorded)' })
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
@@ -59,6 +66,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     if (!args.resume && !args.task) throw new ValidationError('name a task: --task gsm8k (see `sia tasks list`) or --task ./my-task', '--task');
     const fresh = args.resume ? null : settingsFrom(args, config);
     if (fresh) checkPolicyFitsTrainer(fresh);
+    if (fresh) resolveIsolation(fresh.sandbox ?? 'auto');
     const task = fresh ? await loadTask(fresh.task) : undefined;
     if (fresh) await sessionAlgorithms(fresh.algorithms ?? []);
     const store = openStore(args.db);
@@ -98,6 +106,7 @@ function settingsFrom(args: RunArgs, config: ReturnType<typeof loadConfig>): Ses
     policy: args.policy ?? config.policy ?? 'tiny',
     trainer: args.trainer ?? config.trainer ?? 'tiny',
     algorithms: (args.algorithm ?? []).map((path) => resolve(path)),
+    sandbox: args.sandbox,
     options: {
       ...DEFAULT_OPTIONS,
       iterations: args.iterations ?? DEFAULT_OPTIONS.iterations,

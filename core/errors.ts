@@ -69,6 +69,12 @@ export class IntegrityError extends SiaError {
   }
 }
 
+/** The log's database cannot be reached or refused a statement (a server down, a wrong URL or password). */
+export class StoreError extends SiaError {
+  override readonly fault: Fault = 'system';
+  override readonly status = 503;
+}
+
 /** A plugin (task, algorithm, provider, trainer) is missing something or broke its contract. */
 export class PluginError extends SiaError {
   override readonly fault: Fault = 'plugin';

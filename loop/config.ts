@@ -4,6 +4,9 @@ import { ValidationError } from '../core/errors.ts';
 import { agentProviderNames, policyProviderNames } from '../plugins/providers/index.ts';
 import { trainerNames } from '../plugins/trainers/index.ts';
 
+/** Tokens the Feedback-Agent's prompt may fill with train evidence (a floor keeps the fixed parts in). */
+const EvidenceTokens = z.number().int().min(4000).optional();
+
 /**
  * sia.config.json: provider settings. Keys are named by environment variable only, so a config file (and
  * the experiment.created event that records it) never holds a secret. Flags win over the file.
@@ -12,8 +15,12 @@ export const SiaConfig = z.strictObject({
   agents: z.enum(agentProviderNames).optional(),
   policy: z.enum(policyProviderNames).optional(),
   trainer: z.enum(trainerNames).optional(),
-  anthropic: z.strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional() }).optional(),
-  openaiAgents: z.strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional() }).optional(),
+  anthropic: z
+    .strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional(), evidenceTokens: EvidenceTokens })
+    .optional(),
+  openaiAgents: z
+    .strictObject({ model: z.string(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().nullable().optional(), evidenceTokens: EvidenceTokens })
+    .optional(),
   openaiPolicy: z.strictObject({ model: z.string(), baseURL: z.string().url(), apiKeyEnv: z.string().nullable().optional() }).optional(),
   modal: z
     .strictObject({

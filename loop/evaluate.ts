@@ -61,6 +61,7 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
       data: {
         runId,
         experimentId,
+        isolation: context.stack.sandbox.isolation,
         nodeId: node.id,
         scaffoldId: node.scaffoldId,
         adapterId: node.adapterId,
@@ -116,7 +117,7 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
     rewardEvents.push({
       id: `${runId}-reward-${example.id}`,
       type: 'reward.recorded',
-      data: { runId, experimentId, nodeId: node.id, exampleId: example.id, split, reward: verdict.reward, metric: verdict.metric, verifierHash: task.verifier.hash, output: capOutput(outputs[example.id]) },
+      data: { runId, experimentId, nodeId: node.id, exampleId: example.id, split, reward: verdict.reward, metric: verdict.metric, verifierHash: task.verifier.hash, output: capOutput(outputs[example.id]), detail: capDetail(verdict.detail) },
     });
   }
   append(rewardEvents);
@@ -155,6 +156,12 @@ async function scoreItem(context: LoopContext, example: TaskExample, result: San
   } catch (error) {
     return { reward: 0, metric: 0, detail: { verifierError: error instanceof Error ? error.message : String(error) } };
   }
+}
+
+function capDetail(detail: Verdict['detail']): Record<string, unknown> | null {
+  if (!detail) return null;
+  const text = JSON.stringify(detail);
+  return text.length <= OUTPUT_CAP ? detail : { truncated: true, preview: text.slice(0, OUTPUT_CAP) };
 }
 
 function capOutput(output: unknown): unknown {

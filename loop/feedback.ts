@@ -1,18 +1,18 @@
 import { ModelBehaviorError } from '../core/errors.ts';
 import { diffFiles } from '../core/diff.ts';
 import type { EventData } from '../core/events/index.ts';
-import type { FeedbackContext, LineageDigestEntry, TrajectorySample } from '../core/ports/agents.ts';
+import type { FeedbackContext, TrajectorySample } from '../core/ports/agents.ts';
 import type { LoopNode, LoopState } from '../core/loop/state.ts';
 import { adviseAlgorithm, rewardStatistics } from '../core/rl/selector.ts';
 import type { LoopContext } from './context.ts';
+import { trainEvidence } from './evidence.ts';
 import type { ExperimentLog } from './experiment-log.ts';
+import { lineageLessons } from './lessons.ts';
 import { loadScaffold, storeScaffold } from './scaffolds.ts';
-
-const TRAJECTORIES_SHOWN = 24;
 
 /**
  * Asks the Feedback-Agent what to change. It sees the scaffold, train trajectories (failures first), dev only
- * as an aggregate, reward statistics, the selector's advice and a digest of the lineage; never holdout.
+ * as an aggregate, reward statistics, the selector's advice and the lineage with its lessons; never holdout.
  */
 export async function feedbackStep(context: LoopContext, log: ExperimentLog, step: { nodeId: string; iteration: number }) {
   const state = log.state;
@@ -31,7 +31,7 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     rewardStatistics: statistics,
     advice,
     algorithms: context.algorithms.map((algorithm) => ({ id: algorithm.id, suits: algorithm.suits })),
-    lineage: lineageDigest(state),
+    lineage: lineageLessons(context.store, state),
     tried: state.tried[node.id] ?? [],
   };
   const base = {
@@ -52,7 +52,7 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     log.execute({ type: 'RecordDecision', decision, scaffold: null });
     return decision;
   }
-  const { decision: choice, promptHash, usage, attempts } = answer;
+  const { decision: choice, promptHash, usage, attempts, evidence } = answer;
   const decision: EventData<'feedback.decided'> = {
     ...base,
     kind: choice.kind,
@@ -61,6 +61,7 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     promptHash,
     usage,
     attempts,
+    ...(evidence ? { evidence } : {}),
   };
   const scaffoldEvent = choice.kind === 'harness' ? proposeEdit(context, state, node, choice.scaffold, choice.operator, choice.rationale, promptHash) : null;
   log.execute({ type: 'RecordDecision', decision, scaffold: scaffoldEvent });
@@ -100,28 +101,10 @@ function trainRewardGroups(context: LoopContext, state: LoopState, node: LoopNod
   return Object.values(node.rewards.train ?? {}).map((reward) => [reward]);
 }
 
+/** Every item of the node's last train evaluation with its whole story, ordered for the agent (loop/evidence.ts). */
 function trainTrajectories(context: LoopContext, state: LoopState, node: LoopNode): TrajectorySample[] {
   const runId = Object.entries(state.runs).reverse().find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval')?.[0];
   if (!runId) return [];
-  const inputs = new Map(context.splits.train.map((example) => [example.id, context.task.view(example).input]));
-  const errors = new Map<string, string[]>();
-  const samples: TrajectorySample[] = [];
-  for (const event of context.store.iterate({ streamId: `run-${runId}` })) {
-    if (event.type === 'run.step_recorded' && event.data.step.kind === 'error' && event.data.exampleId) {
-      errors.set(event.data.exampleId, [...(errors.get(event.data.exampleId) ?? []), event.data.step.message]);
-    }
-    if (event.type === 'reward.recorded') {
-      samples.push({ exampleId: event.data.exampleId, input: inputs.get(event.data.exampleId), output: event.data.output, reward: event.data.reward, errors: errors.get(event.data.exampleId) ?? [] });
-    }
-  }
-  // Failures first, then the rest in order: the agent learns most from what went wrong.
-  return [...samples].sort((a, b) => a.reward - b.reward).slice(0, TRAJECTORIES_SHOWN);
-}
-
-function lineageDigest(state: LoopState): LineageDigestEntry[] {
-  return state.nodeOrder.map((id) => {
-    const node = state.nodes[id];
-    const what = node.kind === 'seed' ? 'seed scaffold' : node.kind === 'weights' ? `weights update (adapter ${node.adapterId})` : `harness edit from ${node.parentId}`;
-    return { nodeId: id, kind: node.kind, status: node.status, what, devScore: node.scores.dev ?? null };
-  });
+  const train = new Map(context.splits.train.map((example) => [example.id, { input: context.task.view(example).input, label: example.label }]));
+  return trainEvidence(context.store, runId, train);
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { localWorkDir } from '../core/store/index.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';
@@ -18,7 +19,7 @@ export async function servingGateway(store: EventStore, dbFile: string, nodeId?:
     const node = project(store, lineageProjection).state.nodes[nodeId];
     if (!node) throw new NotFoundError(`no node ${nodeId} in this log`);
     if (!node.adapterId) throw new ValidationError(`node ${nodeId} runs on base weights: there is no adapter to serve`, '--node');
-    await policy.useAdapter({ adapterId: node.adapterId, dir: join(dirname(resolve(dbFile)), '.sia', 'adapters', node.adapterId) });
+    await policy.useAdapter({ adapterId: node.adapterId, dir: join(localWorkDir(dbFile), 'adapters', node.adapterId) });
   }
   const runs = createRunRegistry(store, { flushEvery: 1 });
   const runId = randomId('serve');

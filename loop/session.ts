@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { localWorkDir } from '../core/store/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { IntegrityError, ValidationError } from '../core/errors.ts';
 import type { Algorithm } from '../core/ports/algorithm.ts';
@@ -78,7 +79,7 @@ function storePrompts(store: EventStore, stack: Stack): void {
 export async function openSession(input: SessionInput): Promise<OpenSession> {
   const { store, settings } = input;
   const task = input.task ?? (await loadTask(settings.task));
-  const workDir = join(dirname(resolve(input.dbFile)), '.sia');
+  const workDir = localWorkDir(input.dbFile);
   mkdirSync(workDir, { recursive: true });
   let stack: Stack | null = null;
   const gateway = await startGateway(store, () => (stack as Stack).policy);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
 import { agentProviderNames, policyProviderNames } from '../plugins/providers/index.ts';
+import { ISOLATION_CHOICES, type IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { trainerNames } from '../plugins/trainers/index.ts';
 import { SiaConfig } from './config.ts';
 import type { SessionSettings } from './session.ts';
@@ -27,6 +28,8 @@ const SettingsV1 = z.object({
   trainer: z.enum(trainerNames),
   options: Options,
   algorithms: z.array(z.string()).optional(),
+  /** The OS sandbox for scaffolds; absent in logs from before it (auto). */
+  sandbox: z.enum(ISOLATION_CHOICES as [IsolationChoice, ...IsolationChoice[]]).optional(),
 });
 
 /** v2 adds the provider configuration, so resume, fork and replay rebuild the same providers. */

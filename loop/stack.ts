@@ -5,6 +5,7 @@ import type { Task } from '../core/ports/task.ts';
 import { agentProviders, policyProviders, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
 import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
+import type { IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { trainers, type TrainerName } from '../plugins/trainers/index.ts';
 import type { ModalClientLike } from '../plugins/trainers/modal.ts';
 import { TINY_BASE_MODEL } from '../core/tiny/model.ts';
@@ -17,6 +18,8 @@ export interface StackChoice {
   trainer: TrainerName;
   /** With `h` the trainer never runs, so any policy/trainer pair is allowed. */
   mode?: 'h' | 'w+h';
+  /** The OS sandbox for scaffolds (plugins/sandbox/isolation.ts); auto when absent (logs from before it). */
+  sandbox?: IsolationChoice;
 }
 
 export interface StackOptions {
@@ -37,7 +40,7 @@ export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, w
     feedback: agents.feedback,
     policy,
     trainer,
-    sandbox: createChildProcessSandbox({ gatewayCall: options.gatewayCall }),
+    sandbox: createChildProcessSandbox({ gatewayCall: options.gatewayCall, isolation: choice.sandbox ?? 'auto' }),
     baseModel: model ?? TINY_BASE_MODEL,
     adapters: adapterLocations(choice.trainer, config, workDir),
     names: { agents: choice.agents, policy: choice.policy, trainer: choice.trainer },

@@ -4,37 +4,14 @@
  * user folder made by `sia tasks new`. The LLM's harness edit runs in the sandbox and is gated; its malformed
  * answers are retried and then recorded as a stop with the reason, and the run still finishes.
  */
-import { serve } from '@hono/node-server';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { sia } from './support/cli.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
-
-function siaAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node', ['bin/sia.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** Serves the scripted model on loopback and writes a sia.config.json pointing `--agents openai` at it. */
-async function serveAgents(model: ReturnType<typeof createOpenAIChatServer>, directory: string) {
-  const server = serve({ fetch: model.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as AddressInfo;
-  const config = join(directory, 'sia.config.json');
-  writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null } }));
-  return { server, config };
-}
+import { serveAgents, siaAsync } from './support/scripted-agents.ts';
 
 describe('sia run with LLM agents over the OpenAI protocol', () => {
   it('applies the agent\'s harness edit through the gate and survives its malformed answers', { timeout: 120_000 }, async () => {

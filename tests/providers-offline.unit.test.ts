@@ -7,7 +7,7 @@ import { createOfflineAgents, decideOffline, knobFamily } from '../plugins/provi
 import { readConfigBlock } from '../plugins/tasks/shared/config-block.ts';
 import { createTask } from '../plugins/tasks/lawbench/index.ts';
 import { agentsContract } from './contracts/agents.case.ts';
-import { feedbackContext, SAMPLE_KNOBS, trajectory } from './support/agent-fixtures.ts';
+import { feedbackContext, lesson, SAMPLE_KNOBS, trajectory } from './support/agent-fixtures.ts';
 
 agentsContract('offline', async () => ({ agents: createOfflineAgents({ knobs: SAMPLE_KNOBS }), script: null, apiKey: null }));
 
@@ -64,7 +64,7 @@ describe('offline Feedback-Agent, mode h: which knob first', () => {
 describe('offline Feedback-Agent, mode w+h: weights or harness', () => {
   const lineageAfter = (kind: 'harness' | 'weights') => [
     ...feedbackContext().lineage,
-    { nodeId: 'node-1', kind, status: 'accepted' as const, what: 'last change', devScore: 0.5 },
+    lesson({ nodeId: 'node-1', kind, status: 'accepted', what: 'last change', devScore: 0.5 }),
   ];
 
   it('trains with the advised algorithm when rewards vary and weights were not tried from this node, also right after an accepted update', () => {

@@ -93,10 +93,10 @@ describe('child-process sandbox: a well-behaved scaffold', () => {
 
   it('splits examples across children when concurrency is above one, keeping results in order', async () => {
     const results = await createChildProcessSandbox({ concurrency: 2 }).run(
-      runInput(scaffoldOf('return { doubled: example.input * 2, pid: process.pid };'), examplesOf(1, 2, 3, 4)),
+      runInput(scaffoldOf('globalThis.child ??= Math.random();\nreturn { doubled: example.input * 2, child: globalThis.child };'), examplesOf(1, 2, 3, 4)),
     );
     expect(results.map((result) => (result.output as { doubled: number }).doubled)).toEqual([2, 4, 6, 8]);
-    expect(new Set(results.map((result) => (result.output as { pid: number }).pid)).size).toBe(2);
+    expect(new Set(results.map((result) => (result.output as { child: number }).child)).size).toBe(2);
   });
 });
 
@@ -146,13 +146,13 @@ describe('child-process sandbox: escape attempts are contained and reported', ()
 
 describe('child-process sandbox: misbehaviour costs one example, and the run goes on', () => {
   it('times out an infinite loop, then solves the later examples in a fresh child', async () => {
-    const scaffold = scaffoldOf(`if (example.input === 'hang') for (;;) {}\nreturn { value: example.input, pid: process.pid };`);
+    const scaffold = scaffoldOf(`globalThis.child ??= Math.random();\nif (example.input === 'hang') for (;;) {}\nreturn { value: example.input, child: globalThis.child };`);
     const results = await sandbox.run(runInput(scaffold, examplesOf('a', 'hang', 'b'), { limits: { ...limits, timeMsPerExample: 1000 } }));
     expect(kinds(results)).toEqual(['ok', 'timeout', 'ok']);
     expect(results[1]!.wallMs).toBeGreaterThanOrEqual(990);
-    const [first, , last] = results.map((result) => result.output as { value: string; pid: number } | null);
+    const [first, , last] = results.map((result) => result.output as { value: string; child: number } | null);
     expect(last!.value).toBe('b');
-    expect(last!.pid).not.toBe(first!.pid);
+    expect(last!.child).not.toBe(first!.child);
   });
 
   it('stops 1 GB allocations on and off the heap as memory errors', async () => {

@@ -13,6 +13,21 @@ export const RewardStatistics = z.object({
 });
 export type RewardStatistics = z.infer<typeof RewardStatistics>;
 
+/** How much of the available train evidence the Feedback-Agent's prompt carried (LLM agents cut to a token budget). */
+export const EvidenceCoverage = z.object({
+  itemsShown: z.number().int().nonnegative(),
+  itemsAvailable: z.number().int().nonnegative(),
+  bytesShown: z.number().int().nonnegative(),
+  bytesAvailable: z.number().int().nonnegative(),
+  /** Failure kinds with at least one item shown, and those present among the available items. */
+  failureKindsShown: z.array(z.string()),
+  failureKindsAvailable: z.array(z.string()),
+  /** Estimated prompt tokens and the budget they were filled to. */
+  promptTokens: z.number().int().nonnegative(),
+  tokenBudget: z.number().int().positive(),
+});
+export type EvidenceCoverage = z.infer<typeof EvidenceCoverage>;
+
 export const FeedbackDecided = z.object({
   type: z.literal('feedback.decided'),
   data: z.object({
@@ -31,6 +46,8 @@ export const FeedbackDecided = z.object({
     usage: Usage,
     /** Attempts the agent needed to produce a valid decision (malformed answers are retried). */
     attempts: z.number().int().positive().default(1),
+    /** What the agent saw of the train evidence; absent for agents that read the structured context whole (offline). */
+    evidence: EvidenceCoverage.optional(),
   }),
 });
 

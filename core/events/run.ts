@@ -19,6 +19,11 @@ export const RunStarted = z.object({
      * re-runs a node after the fact (sia audit, replays) and never changes the node's recorded scores.
      */
     purpose: z.enum(['eval', 'rollout', 'audit']).default('eval'),
+    /**
+     * The OS boundary the scaffold ran in: bubblewrap, unshare, or none when the user passed `--sandbox none`
+     * (flagged by `sia audit`). Null in logs written before OS isolation, when only Node's permission model ran.
+     */
+    isolation: z.enum(['bwrap', 'unshare', 'none']).nullable().default(null),
   }),
 });
 
@@ -73,6 +78,8 @@ export const RewardRecorded = z.object({
     verifierHash: Sha256,
     /** The scaffold's answer as the verifier saw it (truncated when large). */
     output: z.unknown(),
+    /** What the verifier said beyond the reward (e.g. which charges matched, the number it parsed); null when nothing. */
+    detail: z.record(z.string(), z.unknown()).nullable().default(null),
   }),
 });
 

@@ -1,4 +1,4 @@
-import type { RewardStatistics } from '../events/index.ts';
+import type { EvidenceCoverage, RewardStatistics } from '../events/index.ts';
 import type { ScaffoldFiles } from './task.ts';
 
 export interface AgentUsage {
@@ -25,21 +25,43 @@ export interface MetaAgent {
   }>;
 }
 
-/** One train item as the Feedback-Agent sees it: what went in, what came out, how it scored. */
+/** Why a train item did not earn the full reward; null when it did. */
+export type FailureKind = 'unparsable' | 'wrong' | 'partial' | 'timeout' | 'error';
+
+/** One model call the scaffold made for an item: the messages it sent and what the policy answered. */
+export interface ModelCallSample {
+  messages: { role: string; content: string }[];
+  completion: string;
+}
+
+/** One train item with its whole story: what went in, what was expected, what came out and why it scored so. */
 export interface TrajectorySample {
   exampleId: string;
   input: unknown;
+  /** The train label (train labels are fair to show; dev and holdout never reach the agent). */
+  expected: unknown;
   output: unknown;
   reward: number;
+  failure: FailureKind | null;
+  /** What the verifier said beyond the reward. */
+  detail: Record<string, unknown> | null;
   errors: string[];
+  calls: ModelCallSample[];
 }
 
+/** One node of the lineage with the lesson it taught: what changed, and what the gate said. */
 export interface LineageDigestEntry {
   nodeId: string;
+  parentId: string | null;
   kind: 'seed' | 'harness' | 'weights';
   status: 'proposed' | 'accepted' | 'rejected' | 'cancelled';
   what: string;
   devScore: number | null;
+  /** The harness edit's operator, or the weights update's algorithm. */
+  operator: string | null;
+  /** A short summary of the scaffold diff (harness edits). */
+  diffSummary: string | null;
+  gate: { accepted: boolean; gain: number; lower: number; upper: number; reason: string } | null;
 }
 
 export interface FeedbackContext {
@@ -47,7 +69,7 @@ export interface FeedbackContext {
   mode: 'h' | 'w+h';
   task: { id: string; description: string; metricName: string };
   scaffold: ScaffoldFiles;
-  /** Train trajectories with failures sampled first. Dev reaches the agent only as an aggregate; holdout never. */
+  /** Every train item of the node's last train run, failures first and spread over failure kinds. Dev reaches the agent only as an aggregate; holdout never. */
   trainTrajectories: TrajectorySample[];
   trainScore: number;
   devScore: number;
@@ -67,5 +89,5 @@ export type Decision =
 export interface FeedbackAgent {
   readonly id: string;
   readonly prompt?: AgentPrompt;
-  decide(context: FeedbackContext): Promise<{ decision: Decision; promptHash: string | null; usage: AgentUsage; attempts: number }>;
+  decide(context: FeedbackContext): Promise<{ decision: Decision; promptHash: string | null; usage: AgentUsage; attempts: number; evidence?: EvidenceCoverage }>;
 }

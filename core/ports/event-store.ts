@@ -1,4 +1,5 @@
 import type { EventType, SiaEventInput, StoredEvent } from '../events/index.ts';
+import type { EventRow } from '../store/chain.ts';
 
 /** An event to append: the id is the idempotency key (appending the same id twice stores it once). */
 export type NewEvent<E extends SiaEventInput = SiaEventInput> = E & { id: string; metadata?: Record<string, unknown> };
@@ -46,5 +47,13 @@ export interface EventStore {
   /** Projection checkpoints: folded state as of a position (see core/store/projections.ts). */
   loadCheckpoint(name: string): { position: number; state: string } | null;
   saveCheckpoint(name: string, position: number, state: string): void;
+  /** Stored rows exactly as written (canonical JSON text, recordedAt, hash) after `after`, for copying a log. */
+  exportRows(after?: number): IterableIterator<EventRow>;
+  /** Appends rows copied from another log verbatim; each must extend this log's chain (position, stream version, hash). */
+  importRows(rows: EventRow[]): void;
+  /** The sha256 of every stored blob. */
+  blobHashes(): IterableIterator<string>;
+  /** Calls `onHead` with the new head after appends by any process, where the store can tell (PostgreSQL's LISTEN/NOTIFY); readers without it poll head(). */
+  watch?(onHead: (head: number) => void): () => void;
   close(): void;
 }

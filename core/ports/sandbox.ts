@@ -56,5 +56,7 @@ export interface SandboxResult {
 }
 
 export interface Sandbox {
+  /** The OS boundary the children run in (recorded in run.started): bubblewrap, unshare, or none when asked. */
+  readonly isolation: 'bwrap' | 'unshare' | 'none';
   run(input: SandboxRunInput, onResult?: (result: SandboxResult) => void): Promise<SandboxResult[]>;
 }

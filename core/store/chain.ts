@@ -1,4 +1,4 @@
-import { ConcurrencyError, ValidationError } from '../errors.ts';
+import { ConcurrencyError, IntegrityError, ValidationError } from '../errors.ts';
 import { canonicalJson, sha256Hex } from '../hashing.ts';
 import { SCHEMA_VERSIONS, SiaEvent, type EventType, type StoredEvent } from '../events/index.ts';
 import { upcast } from '../events/upcasters.ts';
@@ -125,4 +125,24 @@ export function verifyRawRows(rows: Iterable<RawRow>): VerifyResult {
     checked += 1;
   }
   return { ok: true, checked, head: checked ? previous : null };
+}
+
+/**
+ * Checks rows copied from another log before they are stored verbatim: each must take the next position,
+ * the next version of its stream and hash onto the row before it. Returns every touched stream's new version.
+ */
+export function checkImportedRows(head: ChainHead, rows: EventRow[], versionOf: (streamId: string) => number): Map<string, number> {
+  const versions = new Map<string, number>();
+  let { position, hash } = head;
+  for (const row of rows) {
+    const version = versions.get(row.streamId) ?? versionOf(row.streamId);
+    if (row.position !== position + 1) throw new IntegrityError(`copied row at position ${row.position} does not follow this log's head ${position}`, row.position);
+    if (row.streamVersion !== version + 1) {
+      throw new IntegrityError(`copied row at position ${row.position} is version ${row.streamVersion} of ${row.streamId}, expected ${version + 1}`, row.position);
+    }
+    if (chainHash(hash, row) !== row.hash) throw new IntegrityError(`copied row at position ${row.position}: hash does not match its content and the row before`, row.position);
+    versions.set(row.streamId, row.streamVersion);
+    ({ position, hash } = row);
+  }
+  return versions;
 }

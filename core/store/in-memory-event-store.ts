@@ -2,7 +2,7 @@ import { IntegrityError } from '../errors.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
 import type { EventStore, ReadOptions } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, rowToEvent, toRawRow, verifyRawRows, type EventRow } from './chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, rowToEvent, toRawRow, verifyRawRows, type EventRow } from './chain.ts';
 
 /** The same contract as the SQLite store, kept in arrays: the fake for unit tests (tests/contracts/event-store.case.ts). */
 export function createInMemoryEventStore(options: { now?: () => Date } = {}): EventStore & { rows: EventRow[] } {
@@ -74,6 +74,19 @@ export function createInMemoryEventStore(options: { now?: () => Date } = {}): Ev
       return bytes ? new TextDecoder().decode(bytes) : null;
     },
     verify: () => verifyRawRows(rows.map(toRawRow)),
+    *exportRows(after = 0) {
+      yield* rows.slice(after);
+    },
+    importRows(copied) {
+      const last = rows[rows.length - 1];
+      const versions = checkImportedRows({ position: last?.position ?? 0, hash: last?.hash ?? '' }, copied, (streamId) => streams.get(streamId) ?? 0);
+      for (const row of copied) {
+        rows.push({ ...row });
+        byId.set(row.eventId, row.position);
+      }
+      for (const [streamId, version] of versions) streams.set(streamId, version);
+    },
+    blobHashes: () => blobs.keys(),
     loadCheckpoint: (name) => checkpoints.get(name) ?? null,
     saveCheckpoint: (name, position, state) => void checkpoints.set(name, { position, state }),
     close: () => undefined,

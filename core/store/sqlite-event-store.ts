@@ -6,7 +6,7 @@ import { IntegrityError } from '../errors.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
 import { readQuery } from './read-query.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -45,6 +45,8 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     getBlob: database.prepare('SELECT content FROM blobs WHERE sha256 = ?').pluck(),
     rowPage: database.prepare(`SELECT ${RAW_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
     allBlobs: database.prepare('SELECT sha256, content FROM blobs'),
+    blobHashes: database.prepare('SELECT sha256 FROM blobs ORDER BY sha256').pluck(),
+    rowsAfter: database.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE position > ? ORDER BY position`),
     loadCheckpoint: database.prepare('SELECT position, state FROM checkpoints WHERE projection = ?'),
     saveCheckpoint: database.prepare(
       'INSERT INTO checkpoints (projection, position, state) VALUES (?, ?, ?) ON CONFLICT(projection) DO UPDATE SET position = excluded.position, state = excluded.state',
@@ -93,6 +95,15 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const version = rows[rows.length - 1].streamVersion;
     statements.upsertStream.run(streamId, version);
     return { positions, streamVersion: version, appended: rows.length };
+  });
+
+  const importTransaction = database.transaction((rows: EventRow[]) => {
+    const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
+    const versions = checkImportedRows(head, rows, (streamId) => (statements.streamVersion.get(streamId) as number | undefined) ?? 0);
+    for (const row of rows) {
+      statements.insert.run(row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash);
+    }
+    for (const [streamId, version] of versions) statements.upsertStream.run(streamId, version);
   });
 
   // Pages of raw rows: one call into SQLite per 5k rows is cheaper than a step per row.
@@ -155,6 +166,9 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
       }
       return result;
     },
+    exportRows: (after = 0) => statements.rowsAfter.iterate(after) as IterableIterator<EventRow>,
+    importRows: (rows) => importTransaction.immediate(rows),
+    blobHashes: () => statements.blobHashes.iterate() as IterableIterator<string>,
     loadCheckpoint: (name) => (statements.loadCheckpoint.get(name) as { position: number; state: string } | undefined) ?? null,
     saveCheckpoint: (name, position, state) => void statements.saveCheckpoint.run(name, position, state),
     close: () => database.close(),

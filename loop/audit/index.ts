@@ -9,6 +9,7 @@ import { checkCanaries } from './canaries.ts';
 import type { AuditInput } from './context.ts';
 import { checkCoupling } from './coupling.ts';
 import { checkDivergence } from './divergence.ts';
+import { checkIsolation } from './isolation.ts';
 import { checkVerifierPinning } from './pinning.ts';
 import { checkRobustness } from './robustness.ts';
 import { createAuditRunner } from './runner.ts';
@@ -18,7 +19,7 @@ import { checkStaticScan } from './static-scan.ts';
 export type AuditData = EventData<'audit.performed'>;
 
 /** One file a check; the order is the order of the report. */
-const CHECKS: Array<(audit: AuditInput) => Promise<CheckResult>> = [checkDivergence, checkVerifierPinning, checkRobustness, checkCoupling, checkStaticScan, checkCanaries];
+const CHECKS: Array<(audit: AuditInput) => Promise<CheckResult>> = [checkIsolation, checkDivergence, checkVerifierPinning, checkRobustness, checkCoupling, checkStaticScan, checkCanaries];
 
 /** Audits an experiment as of any log position within one session; runs of (scaffold, adapter) pairs are shared across calls. */
 export function createAuditor(context: LoopContext, experimentId: string, thresholds: AuditThresholds = DEFAULT_THRESHOLDS) {

@@ -37,6 +37,8 @@ export interface AnthropicAgentsOptions {
   /** The SDK's own retries of failed HTTP requests. */
   maxRetries?: number;
   timeoutMs?: number;
+  /** Estimated tokens the Feedback prompt may fill with evidence (default by model family; see evidence-prompt.ts). */
+  evidenceTokens?: number;
   prices?: AnthropicPrices | null;
 }
 
@@ -117,5 +119,11 @@ export function createAnthropicAgents(options: AnthropicAgentsOptions = {}): { m
     };
   };
 
-  return createLlmAgents({ id: `anthropic:${model}`, openConversation, secret: apiKey, maxAttempts: options.maxAttempts });
+  return createLlmAgents({
+    id: `anthropic:${model}`,
+    openConversation,
+    secret: apiKey,
+    maxAttempts: options.maxAttempts,
+    evidenceBudget: options.evidenceTokens ? { tokens: options.evidenceTokens } : undefined,
+  });
 }

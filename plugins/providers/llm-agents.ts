@@ -4,9 +4,11 @@
  * with the validation error fed back, sums usage and keeps the API key out of everything it returns.
  */
 import { ModelBehaviorError, ValidationError } from '../../core/errors.ts';
+import type { EvidenceCoverage } from '../../core/events/index.ts';
 import type { AgentUsage, FeedbackAgent, FeedbackContext, MetaAgent } from '../../core/ports/agents.ts';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
 import { decisionAnswerSchema, parseDecisionAnswer, parseScaffoldAnswer, ScaffoldAnswer, toolInputSchema } from './decision-schema.ts';
+import { defaultEvidenceBudget, renderEvidence, type EvidenceBudget } from './evidence-prompt.ts';
 import { loadPrompt, renderPrompt } from './prompts.ts';
 
 export interface ToolSpec {
@@ -42,14 +44,12 @@ export interface LlmAgentsOptions {
   /** The API key, only so it can be scrubbed from anything returned or thrown. */
   secret: string | null;
   maxAttempts?: number;
-  /** Train trajectories shown to the Feedback-Agent (failures come first in the context already). */
-  maxTrajectories?: number;
-  /** Characters of one trajectory's input or output shown before truncation. */
-  maxFieldChars?: number;
+  /** How much evidence the Feedback prompt may carry (default: by model family, see defaultEvidenceBudget). */
+  evidenceBudget?: Partial<EvidenceBudget>;
 }
 
 export const META_PROMPT = 'meta.v1';
-export const FEEDBACK_PROMPT = 'feedback.v1';
+export const FEEDBACK_PROMPT = 'feedback.v2';
 
 export function costOf(promptTokens: number, completionTokens: number, prices: Prices | null | undefined): number | null {
   if (!prices) return null;
@@ -96,10 +96,6 @@ async function askUntilValid<T>(agentId: string, conversation: Conversation, val
   });
 }
 
-function truncate(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit)}… [${text.length - limit} more characters]`;
-}
-
 export function formatFiles(scaffold: ScaffoldFiles): string {
   return Object.keys(scaffold.files)
     .sort()
@@ -107,11 +103,13 @@ export function formatFiles(scaffold: ScaffoldFiles): string {
     .join('\n\n');
 }
 
-/** The Feedback prompt's values: dev only as the aggregate score; holdout is not part of the context at all. */
-export function feedbackPromptValues(context: FeedbackContext, maxTrajectories: number, maxFieldChars: number): Record<string, string> {
-  const shown = context.trainTrajectories.slice(0, maxTrajectories);
-  const field = (value: unknown) => truncate(JSON.stringify(value) ?? 'undefined', maxFieldChars);
-  return {
+/**
+ * The Feedback prompt's values and what they carried: dev only as the aggregate score; holdout is not part of the
+ * context at all; train evidence filled to the budget (which the template's own text counts against) in the order
+ * evidence-prompt.ts states.
+ */
+export function feedbackPromptValues(context: FeedbackContext, budget: EvidenceBudget, templateText: string): { values: Record<string, string>; evidence: EvidenceCoverage } {
+  const fixed: Record<string, string> = {
     iteration: String(context.iteration),
     mode: context.mode,
     taskId: context.task.id,
@@ -122,21 +120,33 @@ export function feedbackPromptValues(context: FeedbackContext, maxTrajectories: 
     rewardStatistics: JSON.stringify(context.rewardStatistics),
     advice: context.advice ? `${context.advice.algorithm}: ${context.advice.reason}` : '(none)',
     algorithms: context.mode === 'h' ? '(none: mode h edits the harness only)' : context.algorithms.map((a) => `- ${a.id}: ${a.suits}`).join('\n') || '(any)',
-    lineage: context.lineage.map((n) => `- ${n.nodeId} [${n.kind}, ${n.status}] ${n.what} (dev ${n.devScore ?? 'n/a'})`).join('\n') || '(none yet)',
     tried: context.tried.join(', ') || '(nothing)',
     scaffoldEntry: context.scaffold.entry,
-    scaffoldFiles: formatFiles(context.scaffold),
-    trajectoryCount: String(shown.length),
-    trajectories: shown
-      .map((t) => `- ${t.exampleId} reward ${t.reward}\n  input: ${field(t.input)}\n  output: ${field(t.output)}${t.errors.length ? `\n  errors: ${field(t.errors)}` : ''}`)
-      .join('\n'),
+    trajectoryTotal: String(context.trainTrajectories.length),
   };
+  const rendered = renderEvidence({
+    fixedText: [templateText, ...Object.values(fixed)].join('\n'),
+    scaffold: formatFiles(context.scaffold),
+    lessons: context.lineage,
+    trajectories: context.trainTrajectories,
+    budget,
+  });
+  const values = {
+    ...fixed,
+    scaffoldFiles: rendered.scaffold,
+    lineage: rendered.lessons,
+    trajectoryCount: String(rendered.coverage.itemsShown),
+    trajectories: rendered.trajectories,
+    omitted: rendered.omitted,
+  };
+  return { values, evidence: rendered.coverage };
 }
 
 export function createLlmAgents(options: LlmAgentsOptions): { meta: MetaAgent; feedback: FeedbackAgent } {
   const maxAttempts = options.maxAttempts ?? 3;
   const metaPrompt = loadPrompt(META_PROMPT);
   const feedbackPrompt = loadPrompt(FEEDBACK_PROMPT);
+  const budget = { ...defaultEvidenceBudget(options.id), ...options.evidenceBudget };
   // Errors thrown by SDKs may quote request headers or bodies; scrub before they reach logs or events.
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -171,7 +181,7 @@ export function createLlmAgents(options: LlmAgentsOptions): { meta: MetaAgent; f
     prompt: { hash: feedbackPrompt.hash, text: feedbackPrompt.text },
     decide: (context) =>
       guard(async () => {
-        const values = feedbackPromptValues(context, options.maxTrajectories ?? 12, options.maxFieldChars ?? 600);
+        const { values, evidence } = feedbackPromptValues(context, budget, feedbackPrompt.text);
         const { system, user } = renderPrompt(feedbackPrompt, values);
         const allowed = context.algorithms.map((algorithm) => algorithm.id);
         const tool = {
@@ -181,7 +191,7 @@ export function createLlmAgents(options: LlmAgentsOptions): { meta: MetaAgent; f
         };
         const conversation = options.openConversation({ system, user, tool });
         const result = await askUntilValid(feedback.id, conversation, (answer) => parseDecisionAnswer(answer, context), maxAttempts);
-        return { decision: result.value, promptHash: feedbackPrompt.hash, usage: result.usage, attempts: result.attempts };
+        return { decision: result.value, promptHash: feedbackPrompt.hash, usage: result.usage, attempts: result.attempts, evidence };
       }),
   };
   return { meta, feedback };

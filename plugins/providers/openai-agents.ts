@@ -23,6 +23,8 @@ export interface OpenAIAgentsOptions {
   timeoutMs?: number;
   /** USD per million tokens; without it costUsd is null. */
   prices?: Prices | null;
+  /** Estimated tokens the Feedback prompt may fill with evidence (default by model family; see evidence-prompt.ts). */
+  evidenceTokens?: number;
 }
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -83,5 +85,6 @@ export function createOpenAIAgents(options: OpenAIAgentsOptions): { meta: MetaAg
     openConversation,
     secret: apiKeyEnv === null ? null : apiKey,
     maxAttempts: options.maxAttempts,
+    evidenceBudget: options.evidenceTokens ? { tokens: options.evidenceTokens } : undefined,
   });
 }

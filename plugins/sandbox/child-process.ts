@@ -1,17 +1,19 @@
 /**
- * The default Sandbox: each run lays the scaffold out in a fresh temp dir and solves the examples in child
- * processes (runner.mjs) under Node's permission model, a heap limit, a data rlimit, a per-example wall time, an
- * output cap and JS-level guards against network and signals (guards.mjs). Any misbehaviour becomes an error
- * result for that example and the run goes on with a fresh child; every example gets a result, in order.
+ * The default Sandbox: each run lays the scaffold out in a fresh run folder and solves the examples in child
+ * processes (runner.mjs) inside the OS boundary of isolation.ts (bubblewrap namespaces, resource limits), with
+ * Node's permission model, a heap limit, a per-example wall time, an output cap and JS-level guards
+ * (guards.mjs) as second layers. Any misbehaviour becomes an error result for that example and the run goes on
+ * with a fresh child; every example gets a result, in order.
  */
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../core/errors.ts';
 import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
-import { ChildSession, type SessionSpec, type Settlement } from './child-session.ts';
+import { ChildSession, type ChatLimits, type SessionSpec, type Settlement } from './child-session.ts';
 import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
 import type { DirectGatewayCall } from './gateway-client.ts';
+import { resolveIsolation, type IsolationChoice, type IsolationMode } from './isolation.ts';
 
 export interface ChildProcessSandboxOptions {
   /** Children solving the examples side by side (default 1); with more, onResult may come out of order. */
@@ -26,6 +28,10 @@ export interface ChildProcessSandboxOptions {
   maxLogChars?: number;
   /** Where run dirs are made (default os.tmpdir()). */
   tempRoot?: string;
+  /** Model calls one example may make (default 256 calls, 256 KiB a request, 8 MiB in all). */
+  chatLimits?: Partial<ChatLimits>;
+  /** The OS boundary (isolation.ts): `auto` picks bubblewrap, else unshare, else refuses. Default auto. */
+  isolation?: IsolationChoice;
   /**
    * How the parent reaches the gateway (default: HTTP to gatewayUrl). A loop running the gateway in this process
    * passes its completion function: the same OpenAI request bodies and recording, without HTTP per call.
@@ -39,7 +45,8 @@ const guardsPath = fileURLToPath(new URL('./guards.mjs', import.meta.url));
 export function createChildProcessSandbox(options: ChildProcessSandboxOptions = {}): Sandbox {
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new ValidationError('must be a positive integer', 'concurrency');
-  return { run: (input, onResult) => runSandboxed(input, options, concurrency, onResult) };
+  const isolation = resolveIsolation(options.isolation ?? 'auto');
+  return { isolation, run: (input, onResult) => runSandboxed(input, options, isolation, concurrency, onResult) };
 }
 
 function validateInput(input: SandboxRunInput): void {
@@ -63,6 +70,7 @@ function preflightFailure(input: SandboxRunInput): Settlement | null {
 async function runSandboxed(
   input: SandboxRunInput,
   options: ChildProcessSandboxOptions,
+  isolation: IsolationMode,
   concurrency: number,
   onResult?: (result: SandboxResult) => void,
 ): Promise<SandboxResult[]> {
@@ -73,14 +81,15 @@ async function runSandboxed(
   let next = 0;
   const maxOutputJsonBytes = options.maxOutputJsonBytes ?? 1024 * 1024;
   const sessions = new Set<ChildSession>();
-  const dirs = loadFailure ? null : createRunDirs(options.tempRoot);
+  const dirs = loadFailure ? null : createRunDirs(options.tempRoot, { runnerPath, guardsPath });
   if (dirs) writeScaffold(dirs.scaffoldDir, input.scaffold);
   const spec = (): SessionSpec => ({
     runId: input.runId,
     gatewayUrl: input.gatewayUrl,
     gatewayCall: options.gatewayCall,
-    runnerPath,
-    guardsPath,
+    isolation,
+    runnerPath: dirs!.runnerPath,
+    guardsPath: dirs!.guardsPath,
     runner: {
       scaffoldDir: dirs!.scaffoldDir,
       entry: input.scaffold.entry,
@@ -96,6 +105,7 @@ async function runSandboxed(
     maxLogChars: options.maxLogChars ?? 2000,
     // Room for the biggest result plus a chat request with a long prompt.
     maxControlLineBytes: maxOutputJsonBytes + input.limits.maxOutputBytes + 4 * 1024 * 1024,
+    chatLimits: { calls: 256, requestBytes: 256 * 1024, totalBytes: 8 * 1024 * 1024, ...options.chatLimits },
   });
 
   const record = (index: number, example: ExampleView, settlement: Settlement, logs: string[], wallMs: number) => {

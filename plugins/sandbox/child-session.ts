@@ -4,14 +4,16 @@
  * killed or exited is dead; the caller starts a fresh one for the remaining examples.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
 import { postChatToGateway, type DirectGatewayCall } from './gateway-client.ts';
+import { spawnIsolated, type IsolationMode } from './isolation.ts';
+import { nestsDeeperThan } from './json-shape.ts';
 import { ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
 
 export interface SessionSpec {
   runId: string;
+  isolation: IsolationMode;
   gatewayUrl: string;
   gatewayCall?: DirectGatewayCall;
   runnerPath: string;
@@ -25,7 +27,18 @@ export interface SessionSpec {
   maxLogChars: number;
   /** Longest line the parent buffers from the child's control channel. */
   maxControlLineBytes: number;
+  /** Model calls one example may make: how many, bytes of one call's messages, bytes of all its calls. */
+  chatLimits: ChatLimits;
 }
+
+export interface ChatLimits {
+  calls: number;
+  requestBytes: number;
+  totalBytes: number;
+}
+
+/** Nesting a control message may have: ours are a few levels deep, outputs a few more. */
+const MAX_CONTROL_DEPTH = 64;
 
 export type Settlement = { ok: true; output: unknown } | { ok: false; kind: SandboxErrorKind; message: string };
 
@@ -39,6 +52,9 @@ interface InFlight {
   exampleId: string | null;
   settle: (settlement: Settlement) => void;
   chats: Set<AbortController>;
+  /** Model calls made so far for this example, and their bytes. */
+  chatCalls: number;
+  chatBytes: number;
 }
 
 const HEAP_OOM = /heap out of memory|Reached heap limit|Fatal process out of memory|Allocation failed|std::bad_alloc/i;
@@ -111,6 +127,8 @@ export class ChildSession {
       this.inFlight = {
         exampleId,
         chats: new Set(),
+        chatCalls: 0,
+        chatBytes: 0,
         settle: (settlement) => {
           clearTimeout(timer);
           resolve(settlement);
@@ -171,6 +189,10 @@ export class ChildSession {
     for (let newline = this.controlBuffer.indexOf('\n'); newline >= 0 && !this.dead; newline = this.controlBuffer.indexOf('\n')) {
       const line = this.controlBuffer.slice(0, newline);
       this.controlBuffer = this.controlBuffer.slice(newline + 1);
+      if (nestsDeeperThan(line, MAX_CONTROL_DEPTH)) {
+        this.terminate({ ok: false, kind: 'output', message: `a message from the sandbox child nests deeper than ${MAX_CONTROL_DEPTH} levels` });
+        return;
+      }
       let message: unknown;
       try {
         message = JSON.parse(line);
@@ -228,6 +250,11 @@ export class ChildSession {
       this.send({ type: 'chat_result', callId: message.callId, ok: false, message: `example ${message.exampleId} is not in flight` });
       return;
     }
+    const refusal = this.overChatLimits(inFlight, Buffer.byteLength(JSON.stringify(message.request) ?? ''));
+    if (refusal) {
+      this.send({ type: 'chat_result', callId: message.callId, ok: false, message: refusal });
+      return;
+    }
     const controller = new AbortController();
     inFlight.chats.add(controller);
     try {
@@ -247,10 +274,24 @@ export class ChildSession {
     }
   }
 
+  /** Counts the call against its example; a call over a limit is refused and never reaches the gateway or the log. */
+  private overChatLimits(inFlight: InFlight, bytes: number): string | null {
+    const { calls, requestBytes, totalBytes } = this.spec.chatLimits;
+    if (bytes > requestBytes) return `model call refused: its request is ${bytes} bytes, over the ${requestBytes}-byte limit per call`;
+    if (inFlight.chatCalls >= calls) return `model call refused: this example already made ${calls} calls, the limit`;
+    if (inFlight.chatBytes + bytes > totalBytes) return `model call refused: this example's calls would pass ${totalBytes} bytes, the limit`;
+    inFlight.chatCalls += 1;
+    inFlight.chatBytes += bytes;
+    return null;
+  }
+
   private send(message: ParentMessage): void {
     if (!this.dead) this.child.stdin?.write(`${JSON.stringify(message)}\n`);
   }
 }
+
+/** Address space beyond the heap and the off-heap headroom: Node's code, thread stacks and V8's reservations. */
+const RUNTIME_ADDRESS_SPACE_MB = 1536;
 
 function spawnRunner(spec: SessionSpec): ChildProcess {
   const { runner } = spec;
@@ -267,11 +308,19 @@ function spawnRunner(spec: SessionSpec): ChildProcess {
     spec.runnerPath,
     JSON.stringify(runner),
   ];
-  // An empty environment: no API keys, no NODE_OPTIONS from the parent.
-  const options = { cwd: runner.scratchDir, env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] as 'pipe'[] };
-  if (spec.dataHeadroomMb === null || !existsSync('/bin/sh')) return spawn(process.execPath, nodeArgs, options);
-  // --max-old-space-size bounds the JS heap only; the data rlimit also stops large off-heap buffers.
-  const dataLimitKb = (spec.limits.memoryMb + spec.dataHeadroomMb) * 1024;
-  const script = 'ulimit -d "$1" 2>/dev/null; shift; unset PWD; exec "$@"';
-  return spawn('/bin/sh', ['-c', script, 'sia-sandbox', String(dataLimitKb), process.execPath, ...nodeArgs], options);
+  const limits = {
+    // The address-space limit also stops large off-heap buffers (and WebAssembly's huge reservations).
+    addressSpaceMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256) + RUNTIME_ADDRESS_SPACE_MB,
+    // --max-old-space-size bounds the JS heap only; the data limit also stops large off-heap buffers.
+    dataMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256),
+    cpuSeconds: 600,
+    processes: 64,
+    openFiles: 256,
+    fileSizeMb: 64,
+  };
+  const readOnly = [runner.scaffoldDir, spec.runnerPath, spec.guardsPath];
+  return spawnIsolated(spec.isolation, { readOnly, scratchDir: runner.scratchDir, scratchMb: 64, limits }, [process.execPath, ...nodeArgs], {
+    cwd: runner.scratchDir,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
 }

@@ -38,6 +38,8 @@ export async function postChatToGateway(call: GatewayChatCall): Promise<GatewayC
     max_tokens: request.maxTokens,
     logprobs: true,
   };
+  // The example may have ended (timed out, crashed) while this call waited: it is refused, not recorded.
+  if (call.signal.aborted) throw new PluginError('sandbox', `example ${call.exampleId} has ended: its model call is refused`);
   if (call.direct) {
     const reply = await call.direct(call.runId, call.exampleId, body);
     if (reply.status !== 200) throw new PluginError('sandbox', `gateway answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 500)}`);

@@ -3,6 +3,7 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.ts';
 import type { EventType } from '../../core/events/index.ts';
+import { appendSignal } from './append-signal.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
 import { apiRoute, type ApiRoute } from '../route-spec.ts';
 import { EventsPage, EventsQuery, StoredEventSchema, StreamQuery } from '../schemas.ts';
@@ -61,6 +62,8 @@ async function pump(stream: SSEStreamingApi, c: Context, store: EventStore, opti
   c.req.raw.signal.addEventListener('abort', () => {
     open = false;
   });
+  const appended = appendSignal(store, options.pollMs);
+  stream.onAbort(appended.close);
   let cursor = options.start;
   // The first bytes flush the response headers at once, so a client knows it is connected before any event.
   await stream.write(`retry: 1000\n: connected after ${cursor}\n\n`);
@@ -81,6 +84,7 @@ async function pump(stream: SSEStreamingApi, c: Context, store: EventStore, opti
       await stream.write(': heartbeat\n\n');
       lastWrite = Date.now();
     }
-    await stream.sleep(options.pollMs);
+    await appended.next(options.heartbeatMs);
   }
+  appended.close();
 }

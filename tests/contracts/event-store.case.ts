@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, ValidationError } from '../../core/errors.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
+import { copyLog } from '../../core/store/index.ts';
 import { experimentCreated, logEvent } from '../support/events.ts';
 
 /** The behaviour every EventStore implementation must show (run by the in-memory and SQLite tests). */
@@ -90,6 +91,23 @@ export function runEventStoreContract(name: string, make: () => EventStore): voi
       store.saveCheckpoint('p@1', 3, '{"n":3}');
       store.saveCheckpoint('p@1', 5, '{"n":5}');
       expect(store.loadCheckpoint('p@1')).toEqual({ position: 5, state: '{"n":5}' });
+    });
+
+    it('copies a log into an empty one with positions, hashes and blobs intact, and refuses rows that do not extend the chain', () => {
+      const source = make();
+      for (let i = 0; i < 12; i++) source.append(`run-${i % 3}`, [logEvent(`e${i}`, String(i % 3), i)]);
+      const sha = source.putBlob('scaffold source');
+      const copy = make();
+      expect(copyLog(source, copy)).toEqual({ events: 12, blobs: 1, head: { position: 12, hash: (source.verify() as { head: string }).head } });
+      expect([...copy.exportRows()]).toEqual([...source.exportRows()]);
+      expect(copy.streamVersion('run-1')).toBe(4);
+      expect(copy.getBlobText(sha)).toBe('scaffold source');
+      const [first] = source.exportRows();
+      expect(() => copy.importRows([first])).toThrow(/does not follow/);
+      const other = make();
+      expect(() => other.importRows([{ ...first, data: first.data.replace('}', ',"x":1}') }])).toThrow(/hash does not match/);
+      expect(other.head()).toBe(0);
+      expect(() => copyLog(source, copy)).toThrow(/already holds 12 events/);
     });
   });
 }

@@ -1,5 +1,5 @@
 /** A small scaffold with a knobs block and a Feedback context around it, shared by the agent tests. */
-import type { FeedbackContext, TrajectorySample } from '../../core/ports/agents.ts';
+import type { FeedbackContext, LineageDigestEntry, TrajectorySample } from '../../core/ports/agents.ts';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
 
 export const SAMPLE_KNOBS = {
@@ -32,7 +32,10 @@ export function sampleScaffold(): ScaffoldFiles {
 }
 
 export function trajectory(index: number, reward: number, output: unknown = reward > 0 ? 'A' : 'B', errors: string[] = []): TrajectorySample {
-  return { exampleId: `train-${index}`, input: { question: `question ${index}?` }, output, reward, errors };
+  const expected = 'A';
+  const failure = errors.length ? 'error' : reward >= 1 ? null : 'wrong';
+  const calls = [{ messages: [{ role: 'user', content: `question ${index}?` }], completion: String(output) }];
+  return { exampleId: `train-${index}`, input: { question: `question ${index}?` }, expected, output, reward, failure, detail: { correct: reward >= 1 }, errors, calls };
 }
 
 export function feedbackContext(overrides: Partial<FeedbackContext> = {}): FeedbackContext {
@@ -50,8 +53,13 @@ export function feedbackContext(overrides: Partial<FeedbackContext> = {}): Feedb
       { id: 'grpo', suits: 'group-relative, no critic' },
       { id: 'ppo-gae', suits: 'dense outcome rewards' },
     ],
-    lineage: [{ nodeId: 'node-0', kind: 'seed', status: 'accepted', what: 'reference scaffold', devScore: 0.4375 }],
+    lineage: [lesson({ nodeId: 'node-0', kind: 'seed', status: 'accepted', what: 'reference scaffold', devScore: 0.4375 })],
     tried: [],
     ...overrides,
   };
+}
+
+/** A lineage entry with no operator, diff or gate unless given. */
+export function lesson(entry: Pick<LineageDigestEntry, 'nodeId' | 'kind' | 'status' | 'what' | 'devScore'> & Partial<LineageDigestEntry>): LineageDigestEntry {
+  return { parentId: null, operator: null, diffSummary: null, gate: null, ...entry };
 }
