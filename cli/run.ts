@@ -1,14 +1,16 @@
 import { configOption } from './options.ts';
 import type { CommandModule } from 'yargs';
-import { IllegalStateError, ValidationError } from '../core/errors.ts';
+import { ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
-import { requireExperiment } from '../loop/experiment-log.ts';
+import { resumeSettings } from '../loop/resume.ts';
 import { DEFAULT_OPTIONS, runSession, sessionAlgorithms, type SessionSettings } from '../loop/session.ts';
 import { resolve } from 'node:path';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
 import { ISOLATION_CHOICES, resolveIsolation, type IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
+import { agentProviderNames, policyProviderNames, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
+import { trainerNames, type TrainerName } from '../plugins/trainers/index.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -20,15 +22,16 @@ interface RunArgs {
   iterations?: number;
   seed: number;
   resume?: string;
-  agents?: 'offline' | 'anthropic' | 'openai';
-  policy?: 'tiny' | 'openai';
-  trainer?: 'tiny' | 'modal' | 'local';
+  agents?: AgentProviderName;
+  policy?: PolicyProviderName;
+  trainer?: TrainerName;
   config?: string;
   'group-size': number;
   'max-tokens'?: number;
   'max-wall-s'?: number;
   'gate-confidence': number;
   algorithm?: string[];
+  override: boolean;
   sandbox: IsolationChoice;
 }
 
@@ -42,9 +45,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('iterations', { type: 'number', describe: `Feedback-Agent decisions to make (default ${DEFAULT_OPTIONS.iterations})` })
       .option('seed', { type: 'number', default: 0, describe: 'seeds splits, sampling, the gate and training' })
       .option('resume', { type: 'string', describe: 'continue this experiment from the log (after a kill or to add --iterations)' })
-      .option('agents', { choices: ['offline', 'anthropic', 'openai'] as const, describe: 'Meta/Feedback agents (default offline: no keys)' })
-      .option('policy', { choices: ['tiny', 'openai'] as const, describe: 'policy model (default tiny: in-process LoRA model)' })
-      .option('trainer', { choices: ['tiny', 'modal', 'local'] as const, describe: 'weights trainer (default tiny: in-process)' })
+      .option('agents', { choices: agentProviderNames, describe: 'Meta/Feedback agents (default offline: no keys)' })
+      .option('policy', { choices: policyProviderNames, describe: 'policy model (default tiny: in-process LoRA model)' })
+      .option('trainer', { choices: trainerNames, describe: 'weights trainer (default tiny: in-process)' })
       .option('algorithm', { type: 'string', array: true, describe: 'your own RL algorithm file or folder (repeatable): the Feedback-Agent may choose it' })
       .option('sandbox', {
         choices: ISOLATION_CHOICES,
@@ -52,6 +55,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: 'OS sandbox for scaffolds: auto (bubblewrap, else unshare), or none to run without one (recorded; sia audit flags it)',
       })
       .option('config', configOption)
+      .option('override', { type: 'boolean', default: false, describe: 'with --resume: continue with today\'s provider config where it differs from the recorded one (recorded)' })
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
       .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
       .option('max-wall-s', { type: 'number', describe: 'stop after this many seconds' })
@@ -70,12 +74,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
       let experimentId: string;
       if (args.resume) {
-        const state = requireExperiment(store, args.resume);
-        if (state.status === 'finished') throw new IllegalStateError(`experiment ${args.resume} has finished`, { hint: 'continue from one of its nodes with `sia fork NODE`' });
+        const resumed = resumeSettings(store, args.resume, config, args.override);
         // The recorded settings rebuild the same session; only --iterations may extend it.
-        const recorded = state.config as unknown as SessionSettings;
-        const settings = { ...recorded, options: { ...recorded.options, iterations: args.iterations ?? recorded.options.iterations } };
-        experimentId = await runSession({ store, dbFile: args.db, settings, config, experimentId: args.resume, resumeState: state, onProgress: progress });
+        const settings = { ...resumed.settings, options: { ...resumed.settings.options, iterations: args.iterations ?? resumed.settings.options.iterations } };
+        experimentId = await runSession({ store, dbFile: args.db, settings, config: resumed.config, experimentId: args.resume, onProgress: progress });
       } else {
         experimentId = await runSession({ store, dbFile: args.db, settings: fresh as SessionSettings, config, task, onProgress: progress });
       }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import { agentProviderNames, policyProviderNames } from '../plugins/providers/index.ts';
+import { trainerNames } from '../plugins/trainers/index.ts';
 
 /** Tokens the Feedback-Agent's prompt may fill with train evidence (a floor keeps the fixed parts in). */
 const EvidenceTokens = z.number().int().min(4000).optional();
@@ -10,9 +12,9 @@ const EvidenceTokens = z.number().int().min(4000).optional();
  * the experiment.created event that records it) never holds a secret. Flags win over the file.
  */
 export const SiaConfig = z.strictObject({
-  agents: z.enum(['offline', 'anthropic', 'openai']).optional(),
-  policy: z.enum(['tiny', 'openai']).optional(),
-  trainer: z.enum(['tiny', 'modal', 'local']).optional(),
+  agents: z.enum(agentProviderNames).optional(),
+  policy: z.enum(policyProviderNames).optional(),
+  trainer: z.enum(trainerNames).optional(),
   anthropic: z
     .strictObject({ model: z.string().optional(), baseURL: z.string().url().optional(), apiKeyEnv: z.string().optional(), evidenceTokens: EvidenceTokens })
     .optional(),

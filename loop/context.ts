@@ -53,7 +53,6 @@ export interface LoopContext {
   options: LoopOptions;
   newId: (prefix: string) => string;
   clock: () => Date;
-  startedAt: number;
   onProgress: (line: string) => void;
 }
 

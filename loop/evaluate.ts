@@ -1,4 +1,4 @@
-import type { Split, StoredEvent, Usage } from '../core/events/index.ts';
+import type { Split, Usage } from '../core/events/index.ts';
 import type { NewEvent } from '../core/ports/event-store.ts';
 import type { AdapterRef } from '../core/ports/policy-model.ts';
 import type { SandboxResult } from '../core/ports/sandbox.ts';
@@ -6,6 +6,7 @@ import type { TaskExample, Verdict } from '../core/ports/task.ts';
 import { servingChanged } from '../core/loop/decide.ts';
 import type { LoopNode } from '../core/loop/state.ts';
 import type { LoopContext } from './context.ts';
+import { adapterInLog, materializeAdapter } from './adapter-blobs.ts';
 import type { ExperimentLog } from './experiment-log.ts';
 import { loadScaffold } from './scaffolds.ts';
 
@@ -19,7 +20,10 @@ export interface EvaluationOptions {
   seed?: number;
   /** Stored on run.started, e.g. which audit check and variant ran it, so later audits can reuse the run. */
   metadata?: Record<string, unknown>;
-  /** The experiment's log: a served model switching adapters for this run is recorded there as weights.served. */
+  /**
+   * The experiment's log, for the loop's own runs: the result lands there as evaluation.recorded (what the fold
+   * reads), and a served model switching adapters for this run as weights.served.
+   */
   log?: ExperimentLog;
 }
 
@@ -30,7 +34,6 @@ export interface Evaluation {
   outputs: Record<string, unknown>;
   errors: Record<string, string>;
   usage: Usage;
-  events: StoredEvent[];
 }
 
 const OUTPUT_CAP = 4_000;
@@ -71,13 +74,15 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
       ...(options.metadata ? { metadata: options.metadata } : {}),
     },
   ]);
+  // Adapters the log holds are written to the cache folder when missing; a remote trainer's stay on its volume.
+  if (node.adapterId && node.adapterFiles && adapterInLog(store, node.adapterFiles)) materializeAdapter(store, adapterDir(context, node.adapterId), node.adapterFiles);
   await stack.policy.useAdapter(adapterRef(context, node.adapterId));
   if (options.log) recordServing(options.log, experimentId, context, node.adapterId);
   context.gateway.runs.open(runId, { temperature: options.temperature ?? null, seed });
   const byId = new Map(examples.map((example) => [example.id, example]));
   const verdicts = new Map<string, Promise<Verdict>>();
   const errors: Record<string, string> = {};
-  const started = Date.now();
+  const started = context.clock().getTime();
 
   const onResult = (result: SandboxResult) => {
     const example = byId.get(result.exampleId);
@@ -122,11 +127,14 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
     {
       id: `${runId}-finished`,
       type: 'run.finished',
-      data: { runId, experimentId, nodeId: node.id, split, score, metricName: task.metric.name, n: examples.length, errors: Object.keys(errors).length, usage, wallMs: Date.now() - started },
+      data: { runId, experimentId, nodeId: node.id, split, score, metricName: task.metric.name, n: examples.length, errors: Object.keys(errors).length, usage, wallMs: context.clock().getTime() - started },
     },
   ]);
-  const events = store.read({ streamId: stream, types: ['run.started', 'reward.recorded', 'run.finished'] });
-  return { runId, score, rewards, outputs, errors, usage, events };
+  const purpose = options.purpose ?? 'eval';
+  if (options.log && purpose !== 'audit') {
+    options.log.execute({ type: 'RecordEvaluation', data: { experimentId, runId, nodeId: node.id, split, purpose, score, rewards, errors: Object.keys(errors).length, usage } });
+  }
+  return { runId, score, rewards, outputs, errors, usage };
 }
 
 /**

@@ -1,38 +1,42 @@
-import { NotFoundError } from '../core/errors.ts';
-import type { EventType, StoredEvent } from '../core/events/index.ts';
+import { ConcurrencyError, NotFoundError } from '../core/errors.ts';
+import type { StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { decide, type LoopCommand } from '../core/loop/decide.ts';
+import { isLegacyRunEvent, legacyEvaluation, type OpenLegacyRuns } from '../core/loop/legacy.ts';
 import { evolve, initialLoopState, type LoopState } from '../core/loop/state.ts';
-
-const LOOP_EVENTS: EventType[] = [
-  'experiment.created',
-  'experiment.finished',
-  'experiment.branched',
-  'scaffold.proposed',
-  'scaffold.accepted',
-  'scaffold.rejected',
-  'feedback.decided',
-  'training.submitted',
-  'training.completed',
-  'training.failed',
-  'weights.checkpointed',
-  'weights.accepted',
-  'weights.rejected',
-  'weights.served',
-  'run.started',
-  'reward.recorded',
-  'run.finished',
-];
 
 export const experimentStream = (experimentId: string) => `experiment-${experimentId}`;
 
-/** Folds everything the loop needs about one experiment (its stream plus its runs) from the log, up to `upTo` when given (time travel). */
+const CONFLICT_RETRIES = 5;
+
+/** One experiment's stream, folded; up to `upTo` when given (time travel). */
 export function loadLoopState(store: EventStore, experimentId: string, upTo?: number): LoopState {
+  return foldStream(store, experimentId, upTo).state;
+}
+
+function foldStream(store: EventStore, experimentId: string, upTo?: number): { state: LoopState; position: number; version: number } {
+  const stream = experimentStream(experimentId);
+  const own = store.read({ streamId: stream, ...(upTo !== undefined ? { upTo } : {}) });
+  const events = own[0]?.type === 'experiment.created' && own[0].data.layout === 'legacy' ? withLegacyRuns(store, experimentId, own, upTo) : own;
   let state = initialLoopState();
-  for (const event of store.iterate({ types: LOOP_EVENTS, ...(upTo !== undefined ? { upTo } : {}) })) {
-    if ((event.data as { experimentId?: string }).experimentId === experimentId) state = evolve(state, event);
+  for (const event of events) state = evolve(state, event);
+  return { state, position: own.at(-1)?.position ?? 0, version: own.at(-1)?.streamVersion ?? 0 };
+}
+
+/**
+ * A log from before the one-stream layout: its runs' results are read from the run streams (a full scan, once).
+ * Runs this version already recorded on the stream (a legacy experiment resumed here) are not counted twice.
+ */
+function withLegacyRuns(store: EventStore, experimentId: string, own: StoredEvent[], upTo?: number): StoredEvent[] {
+  const recorded = new Set(own.flatMap((event) => (event.type === 'evaluation.recorded' ? [event.data.runId] : [])));
+  const open: OpenLegacyRuns = {};
+  const synthesized: StoredEvent[] = [];
+  for (const event of store.iterate({ types: ['run.started', 'reward.recorded', 'run.finished'], ...(upTo !== undefined ? { upTo } : {}) })) {
+    if (!isLegacyRunEvent(event) || event.data.experimentId !== experimentId || recorded.has(event.data.runId)) continue;
+    const evaluation = legacyEvaluation(open, event);
+    if (evaluation) synthesized.push(evaluation);
   }
-  return state;
+  return [...own, ...synthesized].sort((a, b) => a.position - b.position);
 }
 
 export function requireExperiment(store: EventStore, experimentId: string): LoopState {
@@ -42,16 +46,20 @@ export function requireExperiment(store: EventStore, experimentId: string): Loop
 }
 
 /**
- * The imperative shell around the decider: decide on the current state, append to the experiment stream with
- * the version the state was folded at (optimistic concurrency), then evolve with what was stored.
+ * The command handler around the decider, used live and on reload alike: read the stream, decide, append with
+ * the version the state was folded at, and on a ConcurrencyError (another writer got there first) fold what it
+ * wrote and decide again.
  */
-export function createExperimentLog(store: EventStore, experimentId: string, initial?: LoopState) {
-  let state = initial ?? loadLoopState(store, experimentId);
+export function createExperimentLog(store: EventStore, experimentId: string) {
   const stream = experimentStream(experimentId);
-  let counter = store.streamVersion(stream);
+  let { state, position, version } = foldStream(store, experimentId);
 
-  const apply = (events: StoredEvent[]) => {
-    for (const event of events) state = evolve(state, event);
+  const catchUp = () => {
+    for (const event of store.read({ streamId: stream, after: position })) {
+      state = evolve(state, event);
+      position = event.position;
+      version = event.streamVersion;
+    }
   };
 
   return {
@@ -59,20 +67,23 @@ export function createExperimentLog(store: EventStore, experimentId: string, ini
       return state;
     },
     execute(command: LoopCommand): StoredEvent[] {
-      const events = decide(command, state);
-      const version = store.streamVersion(stream);
-      const result = store.append(
-        stream,
-        events.map((event) => ({ ...event, id: `${experimentId}-${++counter}` })),
-        { expectedVersion: version === 0 ? 'no_stream' : version },
-      );
-      const stored = store.read({ streamId: stream, after: result.positions[0] - 1, upTo: result.positions[result.positions.length - 1] });
-      apply(stored);
-      return stored;
-    },
-    /** Folds events appended outside the decider (run streams) into the state. */
-    observe(events: StoredEvent[]) {
-      apply(events);
+      for (let attempt = 0; ; attempt++) {
+        const events = decide(command, state);
+        try {
+          store.append(
+            stream,
+            events.map((event, index) => ({ ...event, id: `${experimentId}-${version + index + 1}` })),
+            { expectedVersion: version === 0 ? 'no_stream' : version },
+          );
+        } catch (error) {
+          if (!(error instanceof ConcurrencyError) || attempt >= CONFLICT_RETRIES) throw error;
+          catchUp();
+          continue;
+        }
+        const before = position;
+        catchUp();
+        return store.read({ streamId: stream, after: before });
+      }
     },
   };
 }

@@ -103,7 +103,7 @@ function trainRewardGroups(context: LoopContext, state: LoopState, node: LoopNod
 
 /** Every item of the node's last train evaluation with its whole story, ordered for the agent (loop/evidence.ts). */
 function trainTrajectories(context: LoopContext, state: LoopState, node: LoopNode): TrajectorySample[] {
-  const runId = Object.entries(state.runs).reverse().find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval' && !run.replay)?.[0];
+  const runId = Object.entries(state.runs).reverse().find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval')?.[0];
   if (!runId) return [];
   const train = new Map(context.splits.train.map((example) => [example.id, { input: context.task.view(example).input, label: example.label }]));
   return trainEvidence(context.store, runId, train);

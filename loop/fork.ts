@@ -2,7 +2,7 @@ import type { EventStore } from '../core/ports/event-store.ts';
 import type { SiaConfig } from './config.ts';
 import type { Stack } from './context.ts';
 import { createExperimentLog } from './experiment-log.ts';
-import { experimentOfNode, recordedSettings } from './recorded.ts';
+import { experimentOfNode, recordedSession } from './recorded.ts';
 import { runSession } from './session.ts';
 
 export interface ForkResult {
@@ -22,23 +22,24 @@ export interface ForkResult {
 export async function forkNode(input: {
   store: EventStore;
   dbFile: string;
-  config: SiaConfig;
   nodeId: string;
   iterations?: number;
   onProgress?: (line: string) => void;
+  /** Today's sia.config.json: used only for a log from before settings recorded the provider configuration. */
+  config: SiaConfig;
   /** Replaces parts of the recorded stack (e.g. scripted agents in tests). */
   stackOverrides?: Partial<Stack>;
 }): Promise<ForkResult> {
   const { store, nodeId } = input;
   const experimentId = experimentOfNode(store, nodeId);
   const log = createExperimentLog(store, experimentId);
-  const recorded = recordedSettings(log.state);
+  const { settings: recorded, config } = recordedSession(log.state, input.config);
   const iterations = input.iterations ?? recorded.options.iterations;
   const nodesBefore = new Set(log.state.nodeOrder);
   const [branched] = log.execute({ type: 'Branch', data: { experimentId, fromNodeId: nodeId, iterations } });
   input.onProgress?.(`branch of ${experimentId} from ${nodeId}: ${iterations} iterations`);
   const settings = { ...recorded, options: { ...recorded.options, iterations: log.state.iterationBudget ?? iterations } };
-  await runSession({ store, dbFile: input.dbFile, settings, config: input.config, experimentId, resumeState: log.state, onProgress: input.onProgress, stackOverrides: input.stackOverrides });
+  await runSession({ store, dbFile: input.dbFile, settings, config, experimentId, onProgress: input.onProgress, stackOverrides: input.stackOverrides });
   const after = createExperimentLog(store, experimentId).state;
   return { experimentId, fromNodeId: nodeId, branchPosition: branched.position, iterations, newNodeIds: after.nodeOrder.filter((id) => !nodesBefore.has(id)) };
 }

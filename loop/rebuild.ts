@@ -6,7 +6,7 @@ import type { EventStore } from '../core/ports/event-store.ts';
 import type { ScaffoldFiles } from '../core/ports/task.ts';
 import type { LoopNode } from '../core/loop/state.ts';
 import { verifyAdapterDir } from '../plugins/trainers/adapter-files.ts';
-import { checkpointOf } from './recorded.ts';
+import { adapterInLog, materializeAdapter } from './adapter-blobs.ts';
 import { loadScaffold, scaffoldIdOf } from './scaffolds.ts';
 
 export interface RebuiltNode {
@@ -31,14 +31,16 @@ export function rebuildNode(store: EventStore, adaptersDir: string, node: LoopNo
   for (const [path, sha] of Object.entries(scaffoldFiles)) {
     if (sha !== node.files[path]) throw new IntegrityError(`scaffold file ${path} of node ${node.id} hashes to ${sha}, the log pinned ${node.files[path]}`);
   }
-  const adapter = node.adapterId ? verifyAdapter(store, adaptersDir, node.adapterId) : null;
+  const adapter = node.adapterId ? verifyAdapter(store, adaptersDir, node.id, node.adapterId, node.adapterFiles) : null;
   if (outDir) writeRebuilt(outDir, scaffold, adapter);
   return { scaffold, scaffoldId, scaffoldFiles, adapter, outDir };
 }
 
-function verifyAdapter(store: EventStore, adaptersDir: string, adapterId: string) {
-  const pinned = checkpointOf(store, adapterId).files;
+/** The adapter folder checked against the hashes the log pinned; written from the log's blobs when it is not on disk. */
+function verifyAdapter(store: EventStore, adaptersDir: string, nodeId: string, adapterId: string, pinned: Record<string, string> | null) {
+  if (!pinned) throw new IntegrityError(`node ${nodeId} serves adapter ${adapterId}, which no weights.checkpointed of its experiment pins`);
   const dir = join(adaptersDir, adapterId);
+  if (adapterInLog(store, pinned)) materializeAdapter(store, dir, pinned);
   for (const [name, expected] of Object.entries(pinned)) {
     const path = join(dir, name);
     if (!existsSync(path)) throw new IntegrityError(`adapter file ${path} is missing (pinned by weights.checkpointed of ${adapterId})`);

@@ -98,7 +98,7 @@ export async function replayNode(input: ReplayInput): Promise<ReplayReport> {
 
 /** The node's latest finished eval run on the split that is not itself a replay. */
 export function originalEvalRun(state: LoopState, nodeId: string, split: Split): string | null {
-  const runs = Object.entries(state.runs).filter(([, run]) => run.nodeId === nodeId && run.split === split && run.purpose === 'eval' && !run.replay && run.finished);
+  const runs = Object.entries(state.runs).filter(([, run]) => run.nodeId === nodeId && run.split === split && run.purpose === 'eval');
   return runs.at(-1)?.[0] ?? null;
 }
 

@@ -6,16 +6,16 @@ import { IntegrityError, ValidationError } from '../core/errors.ts';
 import type { Algorithm } from '../core/ports/algorithm.ts';
 import { listAlgorithms, loadAlgorithm } from '../plugins/algorithms/index.ts';
 import { DEFAULT_GATE } from '../core/loop/gate.ts';
-import type { LoopState } from '../core/loop/state.ts';
 import type { Task } from '../core/ports/task.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { createLoopGateway } from '../gateway/loop-gateway.ts';
 import type { SiaConfig } from './config.ts';
 import { randomId, type LoopContext, type LoopOptions, type Stack } from './context.ts';
 import { runLoop, type NewExperiment } from './run-loop.ts';
+import { recordSettings } from './settings.ts';
 import { buildStack, type StackChoice, type StackOptions } from './stack.ts';
 
-/** Everything recorded in experiment.created.config, so --resume and fork rebuild the same session. */
+/** The session's choices; recorded with the provider configuration in experiment.created.config (loop/settings.ts). */
 export interface SessionSettings extends StackChoice {
   task: string;
   mode: 'h' | 'w+h';
@@ -44,6 +44,8 @@ export interface SessionInput {
   task?: Task;
   /** Replaces parts of the built stack (a cassette policy for `sia replay --cassette`). */
   stackOverrides?: Partial<Stack>;
+  /** The loop's time (budgets, run wall times); the system clock unless a test injects one. */
+  clock?: () => Date;
   /** A Modal client for --trainer modal instead of the real SDK (tests: an in-memory fake). */
   modalClient?: StackOptions['modalClient'];
 }
@@ -94,8 +96,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
     adaptersDir: join(workDir, 'adapters'),
     options: settings.options,
     newId: randomId,
-    clock: () => new Date(),
-    startedAt: Date.now(),
+    clock: input.clock ?? (() => new Date()),
     onProgress: input.onProgress ?? (() => undefined),
   };
   return { context, close: async () => undefined };
@@ -105,12 +106,12 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
  * Opens a session, runs the loop to its end, and closes what it opened. Used by `sia run`, `sia run --resume`
  * and `sia fork`.
  */
-export async function runSession(input: SessionInput & { experimentId?: string; resumeState?: LoopState; forkOf?: NewExperiment['forkOf'] }): Promise<string> {
+export async function runSession(input: SessionInput & { experimentId?: string; forkOf?: NewExperiment['forkOf'] }): Promise<string> {
   const { settings } = input;
   const session = await openSession(input);
   const experimentId = input.experimentId ?? randomId('x');
   try {
-    await runLoop(session.context, { experimentId, mode: settings.mode, seed: settings.seed, config: settings as unknown as Record<string, unknown>, forkOf: input.forkOf ?? null }, input.resumeState);
+    await runLoop(session.context, { experimentId, mode: settings.mode, seed: settings.seed, config: recordSettings(settings, input.config), forkOf: input.forkOf ?? null });
   } finally {
     await session.close();
   }

@@ -2,25 +2,20 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from '../core/errors.ts';
 import type { Task } from '../core/ports/task.ts';
-import { createAnthropicAgents } from '../plugins/providers/anthropic.ts';
-import { createOfflineAgents } from '../plugins/providers/offline.ts';
-import { createOpenAIAgents } from '../plugins/providers/openai-agents.ts';
-import { createOpenAIPolicy } from '../plugins/providers/openai-policy.ts';
-import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
+import { agentProviders, policyProviders, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
 import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
 import type { IsolationChoice } from '../plugins/sandbox/isolation.ts';
-import { createLocalTrainer } from '../plugins/trainers/local.ts';
-import { createModalTrainer, type ModalClientLike } from '../plugins/trainers/modal.ts';
-import { createTinyTrainer } from '../plugins/trainers/tiny.ts';
+import { trainers, type TrainerName } from '../plugins/trainers/index.ts';
+import type { ModalClientLike } from '../plugins/trainers/modal.ts';
 import { TINY_BASE_MODEL } from '../core/tiny/model.ts';
 import type { SiaConfig } from './config.ts';
 import type { AdapterLocations, Stack } from './context.ts';
 
 export interface StackChoice {
-  agents: 'offline' | 'anthropic' | 'openai';
-  policy: 'tiny' | 'openai';
-  trainer: 'tiny' | 'modal' | 'local';
+  agents: AgentProviderName;
+  policy: PolicyProviderName;
+  trainer: TrainerName;
   /** With `h` the trainer never runs, so any policy/trainer pair is allowed. */
   mode?: 'h' | 'w+h';
   /** The OS sandbox for scaffolds (plugins/sandbox/isolation.ts); auto when absent (logs from before it). */
@@ -37,27 +32,16 @@ export interface StackOptions {
 /** Builds the providers an experiment runs with; the embedded default needs no key, GPU or network. */
 export function buildStack(choice: StackChoice, config: SiaConfig, task: Task, workDir: string, options: StackOptions = {}): Stack {
   checkPolicyFitsTrainer(choice);
-  const agents =
-    choice.agents === 'offline'
-      ? createOfflineAgents({ knobs: task.knobs })
-      : choice.agents === 'anthropic'
-        ? createAnthropicAgents(config.anthropic ?? {})
-        : createOpenAIAgents(required(config.openaiAgents, 'openaiAgents', '--agents openai'));
-  const openaiPolicy = choice.policy === 'openai' ? required(config.openaiPolicy, 'openaiPolicy', '--policy openai') : null;
-  const policy = openaiPolicy ? createOpenAIPolicy(openaiPolicy) : createTinyPolicy();
-  const trainer =
-    choice.trainer === 'tiny'
-      ? createTinyTrainer()
-      : choice.trainer === 'local'
-        ? createLocalTrainer({ workDir, ...config.local })
-        : createModalTrainer({ ...config.modal, client: options.modalClient });
+  const agents = agentProviders[choice.agents](config, task);
+  const { policy, model } = policyProviders[choice.policy](config);
+  const trainer = trainers[choice.trainer]({ config, workDir, modalClient: options.modalClient });
   return {
     meta: agents.meta,
     feedback: agents.feedback,
     policy,
     trainer,
     sandbox: createChildProcessSandbox({ gatewayCall: options.gatewayCall, isolation: choice.sandbox ?? 'auto' }),
-    baseModel: openaiPolicy?.model ?? TINY_BASE_MODEL,
+    baseModel: model ?? TINY_BASE_MODEL,
     adapters: adapterLocations(choice.trainer, config, workDir),
     names: { agents: choice.agents, policy: choice.policy, trainer: choice.trainer },
   };
@@ -86,9 +70,4 @@ export function checkPolicyFitsTrainer(choice: StackChoice): void {
   if (choice.policy === 'openai' && choice.trainer === 'tiny') {
     throw new ValidationError('--trainer tiny writes adapters only the tiny policy reads: use --trainer local or --trainer modal with --policy openai', '--trainer');
   }
-}
-
-function required<T>(value: T | undefined, key: string, flag: string): T {
-  if (!value) throw new ValidationError(`${flag} needs "${key}" in sia.config.json (model, baseURL, apiKeyEnv)`, key);
-  return value;
 }

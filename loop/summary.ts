@@ -1,24 +1,23 @@
 import { NotFoundError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
-import { lineageProjection } from '../core/projections/lineage.ts';
-import { project } from '../core/store/index.ts';
+import { loadLoopState } from './experiment-log.ts';
 
-/** The `sia run --json` object of DESIGN.md, from the lineage projection. */
+/** The `sia run --json` object of DESIGN.md, from the experiment's own stream. */
 export function experimentSummary(store: EventStore, experimentId: string) {
-  const { state } = project(store, lineageProjection);
-  const experiment = state.experiments[experimentId];
-  if (!experiment) throw new NotFoundError(`no experiment ${experimentId} in this log`);
-  const best = experiment.bestNodeId ? state.nodes[experiment.bestNodeId] : null;
+  const state = loadLoopState(store, experimentId);
+  if (state.status === 'empty') throw new NotFoundError(`no experiment ${experimentId} in this log`);
+  const bestNodeId = state.finish?.bestNodeId ?? null;
+  const best = bestNodeId ? state.nodes[bestNodeId] : null;
   return {
     experimentId,
-    mode: experiment.mode,
-    task: experiment.taskId,
-    status: experiment.status,
-    nodes: experiment.nodeIds.map((id) => {
+    mode: state.mode,
+    task: state.taskId as string,
+    status: state.status === 'finished' ? ('finished' as const) : ('running' as const),
+    nodes: state.nodeOrder.map((id) => {
       const node = state.nodes[id];
       return { id, kind: node.kind, scaffoldId: node.scaffoldId, adapterId: node.adapterId, parentId: node.parentId, status: node.status, scores: node.scores, algorithm: node.algorithm, operator: node.operator };
     }),
-    decisions: experiment.decisions.map((decision) => ({ iteration: decision.iteration, nodeId: decision.nodeId, kind: decision.kind, ...(decision.kind === 'weights' ? { algorithm: decision.algorithm } : {}) })),
+    decisions: state.decisions.map((decision) => ({ iteration: decision.iteration, nodeId: decision.nodeId, kind: decision.kind, ...(decision.kind === 'weights' ? { algorithm: decision.algorithm } : {}) })),
     best: { nodeId: best?.id ?? null, dev: best?.scores.dev ?? null, holdout: best?.scores.holdout ?? null },
     /** The log's head now: keep it outside the file and `sia verify --head POS:HASH` proves the log still holds it. */
     head: headOf(store),

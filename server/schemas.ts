@@ -76,7 +76,7 @@ export const LineageNodeSchema = z.object({
   kind: z.enum(['seed', 'harness', 'weights']),
   scaffoldId: z.string(),
   adapterId: z.string().nullable(),
-  status: z.enum(['proposed', 'accepted', 'rejected']),
+  status: z.enum(['proposed', 'accepted', 'rejected', 'cancelled']),
   author: z.string(),
   operator: z.string().nullable(),
   algorithm: z.string().nullable(),

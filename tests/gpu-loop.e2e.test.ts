@@ -16,7 +16,6 @@ import { sha256Hex } from '../core/hashing.ts';
 import type { Task } from '../core/ports/task.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import type { SiaConfig } from '../loop/config.ts';
-import { loadLoopState } from '../loop/experiment-log.ts';
 import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
 import { buildStack } from '../loop/stack.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
@@ -173,8 +172,7 @@ describe.skipIf(pythonMissing)('sia run --mode w+h with the gpu/ worker against 
     cloud.release(submitted.handle!);
     store = openSqliteEventStore(dbFile);
     try {
-      const resumeState = loadLoopState(store, experimentId);
-      await runSession({ store, dbFile, settings, config, task, experimentId, resumeState, modalClient: cloud.client() });
+      await runSession({ store, dbFile, settings, config, task, experimentId, modalClient: cloud.client() });
     } finally {
       store.close();
     }

@@ -5,11 +5,11 @@ import type { SiaEvent } from '../core/events/index.ts';
 import { nextStep } from '../core/loop/next-step.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';
 import { given } from './support/decider-spec.ts';
-import { experimentCreated, runFinished, runStarted, scaffoldProposed, verdict } from './support/events.ts';
+import { evaluationRecorded, experimentCreated, scaffoldProposed, verdict } from './support/events.ts';
 import { projectionSpec } from './support/projection-spec.ts';
 
 const asEvent = (event: { type: string; data: unknown }) => ({ type: event.type, data: event.data }) as SiaEvent;
-const scored = (nodeId: string, split: 'train' | 'dev' | 'holdout', score: number) => [asEvent(runStarted('x', `${nodeId}-${split}`, nodeId, split)), asEvent(runFinished('x', `${nodeId}-${split}`, nodeId, split, score))];
+const scored = (nodeId: string, split: 'train' | 'dev' | 'holdout', score: number) => [asEvent(evaluationRecorded('x', `${nodeId}-${split}`, nodeId, split, score))];
 const finished: SiaEvent = { type: 'experiment.finished', data: { experimentId: 'x', reason: 'iterations', bestNodeId: 'n0', scores: { dev: 0.3, holdout: 0.2 }, usage: { promptTokens: 0, completionTokens: 0, costUsd: null } } };
 const decided = (iteration: number): SiaEvent => ({
   type: 'feedback.decided',
@@ -59,9 +59,12 @@ describe('Given a finished experiment, when it is forked from a node', () => {
 describe('nextStep on the last iteration', () => {
   it('trains and gates a weights decision made in the last iteration instead of dropping it', () => {
     const weights: SiaEvent = { ...decided(0), data: { ...(decided(0).data as object), kind: 'weights', algorithm: 'grpo' } } as SiaEvent;
-    const state = given(...history.slice(0, 8), weights).state;
+    const state = given(...history.slice(0, 5), weights).state;
     expect(nextStep(state, { iterations: 1, budgetExceeded: false })).toMatchObject({ type: 'train', nodeId: 'n0', algorithm: 'grpo' });
-    expect(nextStep(state, { iterations: 1, budgetExceeded: true })).toMatchObject({ type: 'evaluate', split: 'holdout' });
+    // Out of budget, the open decision is cancelled explicitly before the loop winds down.
+    expect(nextStep(state, { iterations: 1, budgetExceeded: true })).toEqual({ type: 'cancel', nodeId: null, jobId: null });
+    const cancelled = given(...history.slice(0, 5), weights, { type: 'work.cancelled', data: { experimentId: 'x', nodeId: null, jobId: null, reason: 'budget' } }).state;
+    expect(nextStep(cancelled, { iterations: 1, budgetExceeded: true })).toMatchObject({ type: 'evaluate', split: 'holdout' });
   });
 });
 

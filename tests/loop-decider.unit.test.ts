@@ -3,7 +3,7 @@ import { IllegalStateError } from '../core/errors.ts';
 import type { EventData, GateComparison, SiaEvent } from '../core/events/index.ts';
 import { nextStep } from '../core/loop/next-step.ts';
 import { given } from './support/decider-spec.ts';
-import { experimentCreated, hex, runFinished, runStarted, scaffoldProposed, weightsCheckpointed } from './support/events.ts';
+import { evaluationRecorded, experimentCreated, hex, runStarted, scaffoldProposed, weightsCheckpointed } from './support/events.ts';
 
 const asEvent = (event: { type: string; data: unknown }) => ({ type: event.type, data: event.data }) as SiaEvent;
 const created = (mode: 'h' | 'w+h' = 'w+h') => {
@@ -12,10 +12,7 @@ const created = (mode: 'h' | 'w+h' = 'w+h') => {
 };
 const seed = asEvent(scaffoldProposed('x', 'n0', null));
 const seedAccepted: SiaEvent = { type: 'scaffold.accepted', data: { experimentId: 'x', nodeId: 'n0', comparison: null } };
-const scored = (nodeId: string, split: 'train' | 'dev' | 'holdout', score: number, runId = `${nodeId}-${split}`): SiaEvent[] => [
-  asEvent(runStarted('x', runId, nodeId, split)),
-  asEvent(runFinished('x', runId, nodeId, split, score)),
-];
+const scored = (nodeId: string, split: 'train' | 'dev' | 'holdout', score: number, runId = `${nodeId}-${split}`): SiaEvent[] => [asEvent(evaluationRecorded('x', runId, nodeId, split, score))];
 const decision = (kind: 'harness' | 'weights' | 'stop', iteration = 0, algorithm: string | null = null): EventData<'feedback.decided'> => ({
   experimentId: 'x',
   iteration,
@@ -97,7 +94,7 @@ describe('nextStep: what the shell does next, from the log alone', () => {
     expect(nextStep(ready, limits)).toEqual({ type: 'feedback', nodeId: 'n0', iteration: 0 });
   });
 
-  it('re-runs an evaluation whose run never finished (resume after a kill)', () => {
+  it('re-runs an evaluation whose run never recorded its result (resume after a kill)', () => {
     const killed = given(created(), seed, seedAccepted, asEvent(runStarted('x', 'r-killed', 'n0', 'train'))).state;
     expect(nextStep(killed, limits)).toEqual({ type: 'evaluate', nodeId: 'n0', split: 'train' });
   });

@@ -8,7 +8,7 @@ import { openSqliteEventStore } from '../core/store/index.ts';
 import { createApp } from '../server/app.ts';
 import { readOnlyView } from '../server/read-model.ts';
 import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, NodeDetail, StepsPage } from '../server/schemas.ts';
-import { experimentCreated, logEvent, runFinished, runStarted } from './support/events.ts';
+import { evaluationRecorded, experimentCreated, logEvent, runFinished, runStarted } from './support/events.ts';
 import { scaffoldSource, writeLineageFixture, type LineageFixture } from './support/lineage-fixture.ts';
 
 let directory: string;
@@ -223,6 +223,7 @@ describe('lineage caching', () => {
 
     const [nodeId] = fixture.nodeIds;
     store.append('run-rescore', [runStarted(fixture.experimentId, 'rescore', nodeId, 'dev'), runFinished(fixture.experimentId, 'rescore', nodeId, 'dev', 0.987)]);
+    store.append(`experiment-${fixture.experimentId}`, [evaluationRecorded(fixture.experimentId, 'rescore', nodeId, 'dev', 0.987)]);
     const changed = await app.request(path, { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Mode, Sha256, Usage } from './common.ts';
+import { Mode, Sha256, Split, Usage } from './common.ts';
 
 export const ExperimentCreated = z.object({
   type: z.literal('experiment.created'),
@@ -13,7 +13,43 @@ export const ExperimentCreated = z.object({
     splitSizes: z.object({ train: z.number().int(), dev: z.number().int(), holdout: z.number().int() }),
     /** Set when this experiment continues another one's node (sia fork). */
     forkOf: z.object({ experimentId: z.string(), nodeId: z.string() }).nullable().default(null),
+    /** When the experiment started by the loop's clock: the wall budget counts from here across resumes. */
+    startedAt: z.string().nullable().default(null),
+    /**
+     * `one-stream`: every fact the loop folds is on `experiment-<id>` (evaluation.recorded carries run results).
+     * `legacy` (upcast from v1): run results were only on run streams, so loading also reads those.
+     */
+    layout: z.enum(['one-stream', 'legacy']).default('one-stream'),
   }),
+});
+
+/** A run of the loop ended: its score and per-item rewards, on the experiment stream (details stay on the run's). */
+export const EvaluationRecorded = z.object({
+  type: z.literal('evaluation.recorded'),
+  data: z.object({
+    experimentId: z.string(),
+    runId: z.string(),
+    nodeId: z.string(),
+    split: Split,
+    /** `rollout` samples collected for the pending weights decision; `eval` scores the node. */
+    purpose: z.enum(['eval', 'rollout']),
+    score: z.number(),
+    rewards: z.record(z.string(), z.number()),
+    errors: z.number().int().nonnegative(),
+    usage: Usage,
+  }),
+});
+
+/** Work the loop stopped without finishing (a budget ran out): the proposed node or open job is closed, not left open. */
+export const WorkCancelled = z.object({
+  type: z.literal('work.cancelled'),
+  data: z.object({ experimentId: z.string(), nodeId: z.string().nullable(), jobId: z.string().nullable(), reason: z.string() }),
+});
+
+/** `sia run --resume --override`: the session continues with settings that differ from the recorded ones. */
+export const SettingsOverridden = z.object({
+  type: z.literal('settings.overridden'),
+  data: z.object({ experimentId: z.string(), settings: z.record(z.string(), z.unknown()), changed: z.array(z.string()) }),
 });
 
 export const ExperimentFinished = z.object({

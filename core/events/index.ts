@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuditPerformed, ExperimentBranched, ExperimentCreated, ExperimentFinished } from './experiment.ts';
+import { AuditPerformed, EvaluationRecorded, ExperimentBranched, ExperimentCreated, ExperimentFinished, SettingsOverridden, WorkCancelled } from './experiment.ts';
 import { ScaffoldAccepted, ScaffoldProposed, ScaffoldRejected } from './scaffold.ts';
 import { RewardRecorded, RunFinished, RunStarted, RunStepRecorded } from './run.ts';
 import {
@@ -26,6 +26,9 @@ export const SiaEvent = z.discriminatedUnion('type', [
   ExperimentFinished,
   ExperimentBranched,
   AuditPerformed,
+  EvaluationRecorded,
+  WorkCancelled,
+  SettingsOverridden,
   ScaffoldProposed,
   ScaffoldAccepted,
   ScaffoldRejected,
@@ -52,10 +55,13 @@ export type EventData<T extends EventType> = EventOf<T>['data'];
 
 /** Current schema version of each event type. Raise it with an upcaster for the old version, never rewrite. */
 export const SCHEMA_VERSIONS: Record<EventType, number> = {
-  'experiment.created': 1,
+  'experiment.created': 2,
   'experiment.finished': 1,
   'experiment.branched': 1,
   'audit.performed': 1,
+  'evaluation.recorded': 1,
+  'work.cancelled': 1,
+  'settings.overridden': 1,
   'scaffold.proposed': 1,
   'scaffold.accepted': 1,
   'scaffold.rejected': 1,

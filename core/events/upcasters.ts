@@ -9,6 +9,12 @@ export interface Upcaster {
 
 export const UPCASTERS: Upcaster[] = [
   {
+    // experiment.created v1 came before the one-stream layout: its runs' results live only on run streams.
+    type: 'experiment.created',
+    fromVersion: 1,
+    upcast: (data) => ({ ...data, layout: 'legacy', startedAt: null }),
+  },
+  {
     // run.finished v1 had no usage or error count: runs then made no metered calls we could see.
     type: 'run.finished',
     fromVersion: 1,

@@ -13,6 +13,9 @@ export type LoopCommand =
   | { type: 'FailTraining'; data: EventData<'training.failed'> }
   | { type: 'Gate'; nodeId: string; comparison: GateComparison }
   | { type: 'RecordServing'; data: EventData<'weights.served'> }
+  | { type: 'RecordEvaluation'; data: EventData<'evaluation.recorded'> }
+  | { type: 'Cancel'; data: EventData<'work.cancelled'> }
+  | { type: 'OverrideSettings'; data: EventData<'settings.overridden'> }
   | { type: 'Finish'; data: EventData<'experiment.finished'> }
   | { type: 'Branch'; data: EventData<'experiment.branched'> };
 
@@ -51,7 +54,15 @@ export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
       return gate(command, state);
     case 'RecordServing':
       return recordServing(command.data, state);
+    case 'RecordEvaluation':
+      return recordEvaluation(command.data, state);
+    case 'Cancel':
+      return cancel(command.data, state);
+    case 'OverrideSettings':
+      return [{ type: 'settings.overridden', data: command.data }];
     case 'Finish':
+      // Stopping closes what is open: a proposed node or a weights decision is cancelled first, never left behind.
+      if (state.candidateNodeId || state.pendingWeights) throw new IllegalStateError('work is still open: cancel it before finishing');
       return [{ type: 'experiment.finished', data: command.data }];
     default: {
       const unknown: never = command;
@@ -110,4 +121,18 @@ function branch(command: Extract<LoopCommand, { type: 'Branch' }>, state: LoopSt
   if (node.status === 'proposed') throw new IllegalStateError(`node ${data.fromNodeId} is still waiting for its gate: fork from a node the gate has ruled on`);
   if (!(Number.isInteger(data.iterations) && data.iterations > 0)) throw new IllegalStateError(`a branch needs a positive number of iterations, not ${data.iterations}`);
   return [{ type: 'experiment.branched', data }];
+}
+
+function recordEvaluation(data: EventData<'evaluation.recorded'>, state: LoopState): SiaEvent[] {
+  if (!state.nodes[data.nodeId]) throw new IllegalStateError(`node ${data.nodeId} is not in experiment ${state.experimentId}`);
+  if (state.runs[data.runId]) throw new IllegalStateError(`run ${data.runId} was already recorded`);
+  if (data.purpose === 'rollout' && state.pendingWeights?.nodeId !== data.nodeId) throw new IllegalStateError(`no weights decision on ${data.nodeId} is collecting rollouts`);
+  return [{ type: 'evaluation.recorded', data }];
+}
+
+/** Cancels the open candidate (its node) or the open weights decision (node null, its job when one was submitted). */
+function cancel(data: EventData<'work.cancelled'>, state: LoopState): SiaEvent[] {
+  if (data.nodeId !== null && data.nodeId !== state.candidateNodeId) throw new IllegalStateError(`node ${data.nodeId} is not the open candidate`);
+  if (data.nodeId === null && !state.pendingWeights) throw new IllegalStateError('no weights decision is open');
+  return [{ type: 'work.cancelled', data }];
 }

@@ -8,18 +8,19 @@ export type NextStep =
   | { type: 'gate'; nodeId: string; parentId: string }
   | { type: 'feedback'; nodeId: string; iteration: number }
   | { type: 'train'; nodeId: string; algorithm: string; iteration: number; resumeJobId: string | null }
+  | { type: 'cancel'; nodeId: string | null; jobId: string | null }
   | { type: 'finish'; bestNodeId: string | null; reason: 'iterations' | 'stop' | 'budget' }
   | { type: 'done' };
 
 export interface LoopLimits {
   iterations: number;
-  /** Set by the shell when a token or wall-time budget ran out. */
+  /** Set by the shell when a token or wall-time budget ran out: open work is cancelled, nothing new starts. */
   budgetExceeded: boolean;
 }
 
 /**
  * What the loop must do next, from the folded state alone: this is what makes `--resume` work after a kill at
- * any point (a run without run.finished is simply done again; an open training job is polled again).
+ * any point (a run whose evaluation.recorded is missing is done again; an open training job is picked up again).
  */
 export function nextStep(state: LoopState, limits: LoopLimits): NextStep {
   if (state.status === 'empty') return { type: 'create' };
@@ -30,16 +31,17 @@ export function nextStep(state: LoopState, limits: LoopLimits): NextStep {
   const iterations = Math.max(limits.iterations, state.iterationBudget ?? 0);
   const winding = state.stopped || limits.budgetExceeded || state.iteration >= iterations;
   const candidate = state.candidateNodeId ? state.nodes[state.candidateNodeId] : null;
-  if (candidate && !limits.budgetExceeded) {
+  if (candidate && limits.budgetExceeded) return { type: 'cancel', nodeId: candidate.id, jobId: null };
+  if (state.pendingWeights && limits.budgetExceeded) return { type: 'cancel', nodeId: null, jobId: openJob(state)?.jobId ?? null };
+  if (candidate) {
     if (candidate.scores.dev === undefined) return { type: 'evaluate', nodeId: candidate.id, split: 'dev' };
     return { type: 'gate', nodeId: candidate.id, parentId: candidate.parentId ?? state.currentNodeId };
   }
 
   // A weights decision made in the last iteration is trained and gated like a harness edit would be.
-  if (state.pendingWeights && !limits.budgetExceeded) {
-    const open = Object.values(state.training).find((job) => job.nodeId === state.pendingWeights?.nodeId && job.status !== 'failed' && !isCheckpointed(state, job.adapterId));
+  if (state.pendingWeights) {
     const { nodeId, algorithm, iteration } = state.pendingWeights;
-    return { type: 'train', nodeId, algorithm, iteration, resumeJobId: open?.jobId ?? null };
+    return { type: 'train', nodeId, algorithm, iteration, resumeJobId: openJob(state)?.jobId ?? null };
   }
 
   const current = state.nodes[state.currentNodeId];
@@ -64,6 +66,11 @@ export function bestNode(state: LoopState): LoopNode | null {
     if (!best || (node.scores.dev ?? -Infinity) > (best.scores.dev ?? -Infinity)) best = node;
   }
   return best;
+}
+
+/** The submitted job of the pending weights decision that has neither failed nor been checkpointed. */
+function openJob(state: LoopState) {
+  return Object.values(state.training).find((job) => job.nodeId === state.pendingWeights?.nodeId && job.status === 'submitted' && !isCheckpointed(state, job.adapterId));
 }
 
 function isCheckpointed(state: LoopState, adapterId: string | null): boolean {

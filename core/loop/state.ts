@@ -1,4 +1,4 @@
-import type { Mode, Split, StoredEvent, Usage } from '../events/index.ts';
+import type { GateComparison, Mode, Split, StoredEvent, Usage } from '../events/index.ts';
 
 export interface LoopNode {
   id: string;
@@ -6,9 +6,19 @@ export interface LoopNode {
   kind: 'seed' | 'harness' | 'weights';
   scaffoldId: string;
   adapterId: string | null;
-  status: 'proposed' | 'accepted' | 'rejected';
+  /** sha256 of each adapter file (weights.checkpointed): the bytes are blobs in the log. */
+  adapterFiles: Record<string, string> | null;
+  /** `cancelled`: the loop stopped (a budget ran out) before the gate ruled on it. */
+  status: 'proposed' | 'accepted' | 'rejected' | 'cancelled';
   files: Record<string, string>;
   entry: string;
+  author: string;
+  operator: string | null;
+  algorithm: string | null;
+  rationale: string;
+  comparison: GateComparison | null;
+  /** Log position of the event that created the node. */
+  position: number;
   /** Per-item rewards of the node's eval runs, by split (the gate pairs these). */
   rewards: Partial<Record<Split, Record<string, number>>>;
   scores: Partial<Record<Split, number>>;
@@ -23,13 +33,28 @@ export interface TrainingJob {
   adapterId: string | null;
 }
 
+export interface Decision {
+  iteration: number;
+  nodeId: string;
+  kind: 'harness' | 'weights' | 'stop';
+  algorithm: string | null;
+  position: number;
+}
+
 export interface LoopState {
   status: 'empty' | 'running' | 'finished';
   experimentId: string | null;
   taskId: string | null;
   mode: Mode;
   seed: number;
+  /** The recorded session settings (parse them with loop/settings.ts); the last override wins. */
   config: Record<string, unknown>;
+  createdAt: string | null;
+  /** Where the wall budget counts from (the loop's clock at creation). */
+  startedAt: string | null;
+  createdPosition: number;
+  forkOf: { experimentId: string; nodeId: string } | null;
+  layout: 'one-stream' | 'legacy';
   nodes: Record<string, LoopNode>;
   nodeOrder: string[];
   /** The accepted node the next change starts from. */
@@ -37,7 +62,8 @@ export interface LoopState {
   /** A proposed node waiting for its dev run and the gate. */
   candidateNodeId: string | null;
   /** A weights decision whose adapter is not checkpointed yet. */
-  pendingWeights: { nodeId: string; algorithm: string; iteration: number } | null;
+  /** A weights decision whose adapter is not checkpointed yet, with the rollout runs already collected for it. */
+  pendingWeights: { nodeId: string; algorithm: string; iteration: number; rollouts: string[] } | null;
   iteration: number;
   /** Set by a branch (sia fork): the iteration the branch may run to, whatever the session's --iterations. */
   iterationBudget: number | null;
@@ -47,8 +73,12 @@ export interface LoopState {
   training: Record<string, TrainingJob>;
   /** What the policy server serves now (the last weights.served); null before the first. */
   served: { adapterId: string | null; servedName: string } | null;
-  runs: Record<string, { nodeId: string; split: Split; purpose: 'eval' | 'rollout' | 'audit'; finished: boolean; replay: boolean }>;
+  /** The loop's finished runs (replays and audits are not the loop's: they stay on their run streams). */
+  runs: Record<string, { nodeId: string; split: Split; purpose: 'eval' | 'rollout' }>;
   usage: Usage;
+  decisions: Decision[];
+  branches: { fromNodeId: string; iterations: number; position: number }[];
+  finish: { reason: string; bestNodeId: string | null; scores: { dev: number | null; holdout: number | null } } | null;
 }
 
 export const initialLoopState = (): LoopState => ({
@@ -58,6 +88,11 @@ export const initialLoopState = (): LoopState => ({
   mode: 'h',
   seed: 0,
   config: {},
+  createdAt: null,
+  startedAt: null,
+  createdPosition: 0,
+  forkOf: null,
+  layout: 'one-stream',
   nodes: {},
   nodeOrder: [],
   currentNodeId: null,
@@ -71,6 +106,9 @@ export const initialLoopState = (): LoopState => ({
   served: null,
   runs: {},
   usage: { promptTokens: 0, completionTokens: 0, costUsd: null },
+  decisions: [],
+  branches: [],
+  finish: null,
 });
 
 export function addUsage(total: Usage, more: Usage): Usage {
@@ -81,26 +119,38 @@ export function addUsage(total: Usage, more: Usage): Usage {
   };
 }
 
-/** Folds one experiment's events (experiment stream plus its runs' started/reward/finished events). */
+/** Folds one event of an experiment's stream: the one place the loop's rules about its history live. */
 export function evolve(state: LoopState, event: StoredEvent): LoopState {
   switch (event.type) {
     case 'experiment.created': {
       const { data } = event;
-      return { ...state, status: 'running', experimentId: data.experimentId, taskId: data.task.id, mode: data.mode, seed: data.seed, config: data.config };
+      return {
+        ...state,
+        status: 'running',
+        experimentId: data.experimentId,
+        taskId: data.task.id,
+        mode: data.mode,
+        seed: data.seed,
+        config: data.config,
+        createdAt: event.recordedAt,
+        startedAt: data.startedAt ?? event.recordedAt,
+        createdPosition: event.position,
+        forkOf: data.forkOf,
+        layout: data.layout,
+      };
     }
+    case 'settings.overridden':
+      return { ...state, config: event.data.settings };
     case 'scaffold.proposed': {
       const { data } = event;
       const node: LoopNode = {
-        id: data.nodeId,
-        parentId: data.parentNodeId,
-        kind: data.parentNodeId === null ? 'seed' : 'harness',
-        scaffoldId: data.scaffoldId,
-        adapterId: data.adapterId,
-        status: 'proposed',
+        ...newNode(data.nodeId, data.parentNodeId, data.parentNodeId === null ? 'seed' : 'harness', data.scaffoldId, data.adapterId, event.position),
+        adapterFiles: data.adapterId ? nodeWithAdapter(state, data.adapterId)?.adapterFiles ?? null : null,
         files: data.files,
         entry: data.entry,
-        rewards: {},
-        scores: {},
+        author: data.author,
+        operator: data.operator,
+        rationale: data.rationale,
       };
       const tried = data.parentNodeId && data.operator ? markTried(state.tried, data.parentNodeId, data.operator) : state.tried;
       return withNode({ ...state, tried, candidateNodeId: data.nodeId }, node);
@@ -109,38 +159,47 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       const { data } = event;
       const parent = state.nodes[data.parentNodeId];
       const node: LoopNode = {
-        id: data.nodeId,
-        parentId: data.parentNodeId,
-        kind: 'weights',
-        scaffoldId: data.scaffoldId,
-        adapterId: data.adapterId,
-        status: 'proposed',
+        ...newNode(data.nodeId, data.parentNodeId, 'weights', data.scaffoldId, data.adapterId, event.position),
+        adapterFiles: data.files,
         files: parent?.files ?? {},
         entry: parent?.entry ?? '',
-        rewards: {},
-        scores: {},
+        author: 'trainer',
+        algorithm: data.algorithm,
+        rationale: `${data.algorithm} update of ${data.parentAdapterId ?? 'base weights'}`,
       };
       return withNode({ ...state, candidateNodeId: data.nodeId, pendingWeights: null }, node);
     }
     case 'scaffold.accepted':
     case 'weights.accepted':
       return {
-        ...patchNode(state, event.data.nodeId, { status: 'accepted' }),
+        ...patchNode(state, event.data.nodeId, { status: 'accepted', comparison: event.data.comparison }),
         currentNodeId: event.data.nodeId,
         candidateNodeId: state.candidateNodeId === event.data.nodeId ? null : state.candidateNodeId,
       };
     case 'scaffold.rejected':
     case 'weights.rejected':
       return {
-        ...patchNode(state, event.data.nodeId, { status: 'rejected' }),
+        ...patchNode(state, event.data.nodeId, { status: 'rejected', comparison: event.data.comparison }),
         candidateNodeId: state.candidateNodeId === event.data.nodeId ? null : state.candidateNodeId,
       };
+    case 'work.cancelled': {
+      const { data } = event;
+      const cancelled = data.nodeId ? patchNode(state, data.nodeId, { status: 'cancelled' }) : state;
+      const job = data.jobId ? state.training[data.jobId] : undefined;
+      const training = job ? { ...state.training, [job.jobId]: { ...job, status: 'failed' as const } } : state.training;
+      return { ...cancelled, training, candidateNodeId: data.nodeId === state.candidateNodeId ? null : state.candidateNodeId, pendingWeights: data.nodeId === null ? null : state.pendingWeights };
+    }
     case 'feedback.decided': {
       const { data } = event;
-      const next = { ...state, iteration: data.iteration + 1, usage: addUsage(state.usage, data.usage) };
+      const decision: Decision = { iteration: data.iteration, nodeId: data.nodeId, kind: data.kind, algorithm: data.algorithm, position: event.position };
+      const next = { ...state, iteration: data.iteration + 1, usage: addUsage(state.usage, data.usage), decisions: [...state.decisions, decision] };
       if (data.kind === 'stop') return { ...next, stopped: true };
       if (data.kind === 'weights') {
-        return { ...next, pendingWeights: { nodeId: data.nodeId, algorithm: data.algorithm ?? 'grpo', iteration: data.iteration }, tried: markTried(state.tried, data.nodeId, `weights:${data.algorithm}`) };
+        return {
+          ...next,
+          pendingWeights: { nodeId: data.nodeId, algorithm: data.algorithm ?? 'grpo', iteration: data.iteration, rollouts: [] },
+          tried: markTried(state.tried, data.nodeId, `weights:${data.algorithm}`),
+        };
       }
       return next;
     }
@@ -157,31 +216,24 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       const updated: TrainingJob = { ...job, status: completed ? 'completed' : 'failed', adapterId: completed ? event.data.adapterId : null };
       return { ...state, training: { ...state.training, [job.jobId]: updated }, pendingWeights: completed ? state.pendingWeights : null };
     }
-    case 'run.started': {
+    case 'evaluation.recorded': {
       const { data } = event;
-      const run = { nodeId: data.nodeId, split: data.split, purpose: data.purpose, finished: false, replay: data.replayOf !== null };
-      return { ...state, runs: { ...state.runs, [data.runId]: run } };
-    }
-    case 'reward.recorded': {
-      const { data } = event;
-      const run = state.runs[data.runId];
+      const runs = { ...state.runs, [data.runId]: { nodeId: data.nodeId, split: data.split, purpose: data.purpose } };
+      const next = { ...state, runs, usage: addUsage(state.usage, data.usage) };
+      if (data.purpose === 'rollout') {
+        const pending = state.pendingWeights;
+        return pending?.nodeId === data.nodeId ? { ...next, pendingWeights: { ...pending, rollouts: [...pending.rollouts, data.runId] } } : next;
+      }
       const node = state.nodes[data.nodeId];
-      if (!run || run.purpose !== 'eval' || run.replay || !node) return state;
-      const rewards = { ...node.rewards, [data.split]: { ...node.rewards[data.split], [data.exampleId]: data.reward } };
-      return patchNode(state, node.id, { rewards });
-    }
-    case 'run.finished': {
-      const { data } = event;
-      const run = state.runs[data.runId];
-      if (!run) return state;
-      const next = { ...state, runs: { ...state.runs, [data.runId]: { ...run, finished: true } }, usage: addUsage(state.usage, data.usage) };
-      if (run.purpose !== 'eval' || run.replay || !state.nodes[data.nodeId]) return next;
-      return patchNode(next, data.nodeId, { scores: { ...state.nodes[data.nodeId].scores, [data.split]: data.score } });
+      if (!node) return next;
+      return patchNode(next, node.id, { rewards: { ...node.rewards, [data.split]: data.rewards }, scores: { ...node.scores, [data.split]: data.score } });
     }
     case 'weights.served':
       return { ...state, served: { adapterId: event.data.adapterId, servedName: event.data.servedName } };
-    case 'experiment.finished':
-      return { ...state, status: 'finished' };
+    case 'experiment.finished': {
+      const { data } = event;
+      return { ...state, status: 'finished', finish: { reason: data.reason, bestNodeId: data.bestNodeId, scores: data.scores } };
+    }
     case 'experiment.branched': {
       // The branch starts from the forked node: whatever was open on the old branch is left behind, unfinished.
       const { data } = event;
@@ -193,12 +245,19 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
         pendingWeights: null,
         stopped: false,
         iterationBudget: state.iteration + data.iterations,
+        branches: [...state.branches, { fromNodeId: data.fromNodeId, iterations: data.iterations, position: event.position }],
       };
     }
     default:
       return state;
   }
 }
+
+function newNode(id: string, parentId: string | null, kind: LoopNode['kind'], scaffoldId: string, adapterId: string | null, position: number): LoopNode {
+  return { id, parentId, kind, scaffoldId, adapterId, adapterFiles: null, status: 'proposed', files: {}, entry: '', author: '', operator: null, algorithm: null, rationale: '', comparison: null, position, rewards: {}, scores: {} };
+}
+
+const nodeWithAdapter = (state: LoopState, adapterId: string) => Object.values(state.nodes).find((node) => node.kind === 'weights' && node.adapterId === adapterId);
 
 function withNode(state: LoopState, node: LoopNode): LoopState {
   return { ...state, nodes: { ...state.nodes, [node.id]: node }, nodeOrder: [...state.nodeOrder, node.id] };

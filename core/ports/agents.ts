@@ -54,7 +54,7 @@ export interface LineageDigestEntry {
   nodeId: string;
   parentId: string | null;
   kind: 'seed' | 'harness' | 'weights';
-  status: 'proposed' | 'accepted' | 'rejected';
+  status: 'proposed' | 'accepted' | 'rejected' | 'cancelled';
   what: string;
   devScore: number | null;
   /** The harness edit's operator, or the weights update's algorithm. */

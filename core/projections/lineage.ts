@@ -1,4 +1,6 @@
 import type { GateComparison, Split, StoredEvent } from '../events/index.ts';
+import { isLegacyRunEvent, legacyEvaluation, type OpenLegacyRuns } from '../loop/legacy.ts';
+import { evolve, initialLoopState, type LoopNode, type LoopState } from '../loop/state.ts';
 import type { Projection } from './projection.ts';
 
 /** A (scaffold, adapter) pair with its parent and its scores per split. */
@@ -9,7 +11,7 @@ export interface LineageNode {
   kind: 'seed' | 'harness' | 'weights';
   scaffoldId: string;
   adapterId: string | null;
-  status: 'proposed' | 'accepted' | 'rejected';
+  status: LoopNode['status'];
   author: string;
   operator: string | null;
   algorithm: string | null;
@@ -42,151 +44,102 @@ export interface ExperimentSummary {
 export interface LineageState {
   experiments: Record<string, ExperimentSummary>;
   nodes: Record<string, LineageNode>;
+  /** The cross-experiment index of runs (replays and audits included), from the run streams. */
   runs: Record<string, { nodeId: string; split: Split; replayOf: string | null; purpose: 'eval' | 'rollout' | 'audit'; score: number | null }>;
+  /** Each experiment's loop state, folded by the loop's own evolve: the views above are read off it. */
+  loops: Record<string, LoopState>;
+  /** Runs of legacy-layout experiments still open (see core/loop/legacy.ts). */
+  legacyRuns: OpenLegacyRuns;
 }
 
+const EXPERIMENT_STREAM = 'experiment-';
+
 /**
- * Lineage of every experiment: nodes from scaffold.proposed (seed / harness edit) and weights.checkpointed
- * (weight update), verdicts from the gate, scores from finished runs (replays do not overwrite scores).
- * evolve updates the state it is given in place: callers own their state (project() hands it a fresh one).
+ * Lineage of every experiment. The rules live once, in the loop's fold (core/loop/state.ts): each experiment
+ * stream is folded by it and the node and experiment views are derived from that state. Only the run index is
+ * this projection's own. evolve updates the state it is given in place: callers own their state (project()
+ * hands it a fresh one).
  */
 export const lineageProjection: Projection<LineageState> = {
   name: 'lineage',
-  version: 2,
+  version: 3,
+  // Everything but the bulky detail the views never read (model steps, training progress).
   handles: [
     'experiment.created',
     'experiment.finished',
     'experiment.branched',
+    'settings.overridden',
     'scaffold.proposed',
     'scaffold.accepted',
     'scaffold.rejected',
+    'feedback.decided',
+    'training.submitted',
+    'training.completed',
+    'training.failed',
     'weights.checkpointed',
     'weights.accepted',
     'weights.rejected',
-    'feedback.decided',
+    'weights.served',
+    'evaluation.recorded',
+    'work.cancelled',
     'run.started',
+    'reward.recorded',
     'run.finished',
   ],
-  initialState: () => ({ experiments: {}, nodes: {}, runs: {} }),
+  initialState: () => ({ experiments: {}, nodes: {}, runs: {}, loops: {}, legacyRuns: {} }),
   evolve(state, event) {
-    evolveLineage(state, event);
+    if (event.streamId.startsWith(EXPERIMENT_STREAM)) foldExperimentEvent(state, event.streamId.slice(EXPERIMENT_STREAM.length), event);
+    else if (isLegacyRunEvent(event)) indexRun(state, event);
     return state;
   },
 };
 
-function evolveLineage(state: LineageState, event: StoredEvent): void {
-  switch (event.type) {
-    case 'experiment.created': {
-      const { data } = event;
-      state.experiments[data.experimentId] = {
-        id: data.experimentId,
-        taskId: data.task.id,
-        mode: data.mode,
-        seed: data.seed,
-        createdAt: event.recordedAt,
-        position: event.position,
-        status: 'running',
-        finishReason: null,
-        bestNodeId: null,
-        finalScores: null,
-        nodeIds: [],
-        decisions: [],
-        forkOf: data.forkOf,
-        branches: [],
-      };
-      return;
-    }
-    case 'experiment.finished': {
-      const experiment = state.experiments[event.data.experimentId];
-      if (!experiment) return;
-      experiment.status = 'finished';
-      experiment.finishReason = event.data.reason;
-      experiment.bestNodeId = event.data.bestNodeId;
-      experiment.finalScores = event.data.scores;
-      return;
-    }
-    case 'experiment.branched': {
-      const experiment = state.experiments[event.data.experimentId];
-      if (!experiment) return;
-      // Running again; the last finish's best node and scores stay until the branch finishes.
-      experiment.status = 'running';
-      experiment.branches.push({ fromNodeId: event.data.fromNodeId, iterations: event.data.iterations, position: event.position });
-      return;
-    }
-    case 'scaffold.proposed': {
-      const { data } = event;
-      addNode(state, {
-        id: data.nodeId,
-        experimentId: data.experimentId,
-        parentId: data.parentNodeId,
-        kind: data.parentNodeId === null ? 'seed' : 'harness',
-        scaffoldId: data.scaffoldId,
-        adapterId: data.adapterId,
-        author: data.author,
-        operator: data.operator,
-        algorithm: null,
-        rationale: data.rationale,
-        position: event.position,
-      });
-      return;
-    }
-    case 'weights.checkpointed': {
-      const { data } = event;
-      addNode(state, {
-        id: data.nodeId,
-        experimentId: data.experimentId,
-        parentId: data.parentNodeId,
-        kind: 'weights',
-        scaffoldId: data.scaffoldId,
-        adapterId: data.adapterId,
-        author: 'trainer',
-        operator: null,
-        algorithm: data.algorithm,
-        rationale: `${data.algorithm} update of ${data.parentAdapterId ?? 'base weights'}`,
-        position: event.position,
-      });
-      return;
-    }
-    case 'scaffold.accepted':
-    case 'scaffold.rejected':
-    case 'weights.accepted':
-    case 'weights.rejected': {
-      const node = state.nodes[event.data.nodeId];
-      if (!node) return;
-      node.status = event.type.endsWith('accepted') ? 'accepted' : 'rejected';
-      node.comparison = event.data.comparison;
-      return;
-    }
-    case 'feedback.decided': {
-      const experiment = state.experiments[event.data.experimentId];
-      experiment?.decisions.push({
-        iteration: event.data.iteration,
-        nodeId: event.data.nodeId,
-        kind: event.data.kind,
-        algorithm: event.data.algorithm,
-        position: event.position,
-      });
-      return;
-    }
-    case 'run.started': {
-      const { data } = event;
-      state.runs[data.runId] = { nodeId: data.nodeId, split: data.split, replayOf: data.replayOf, purpose: data.purpose, score: null };
-      state.nodes[data.nodeId]?.runIds.push(data.runId);
-      return;
-    }
-    case 'run.finished': {
-      const run = state.runs[event.data.runId];
-      if (run) run.score = event.data.score;
-      const node = state.nodes[event.data.nodeId];
-      if (node && !run?.replayOf && run?.purpose === 'eval') node.scores[event.data.split] = event.data.score;
-      return;
-    }
-    default:
-      return;
+function foldExperimentEvent(state: LineageState, experimentId: string, event: StoredEvent): void {
+  const loop = evolve(state.loops[experimentId] ?? initialLoopState(), event);
+  if (loop.status === 'empty') return;
+  state.loops[experimentId] = loop;
+  state.experiments[experimentId] = summaryOf(loop);
+  const touched = event.type === 'experiment.branched' ? event.data.fromNodeId : (event.data as { nodeId?: string | null }).nodeId;
+  if (touched && loop.nodes[touched]) state.nodes[touched] = nodeView(loop, loop.nodes[touched], state.nodes[touched]?.runIds ?? []);
+}
+
+function indexRun(state: LineageState, event: Extract<StoredEvent, { type: 'run.started' | 'reward.recorded' | 'run.finished' }>): void {
+  const loop = state.loops[event.data.experimentId];
+  if (loop?.layout === 'legacy') {
+    const evaluation = legacyEvaluation(state.legacyRuns, event);
+    if (evaluation) foldExperimentEvent(state, event.data.experimentId, evaluation);
+  }
+  if (event.type === 'run.started') {
+    const { data } = event;
+    state.runs[data.runId] = { nodeId: data.nodeId, split: data.split, replayOf: data.replayOf, purpose: data.purpose, score: null };
+    state.nodes[data.nodeId]?.runIds.push(data.runId);
+  } else if (event.type === 'run.finished') {
+    const run = state.runs[event.data.runId];
+    if (run) run.score = event.data.score;
   }
 }
 
-function addNode(state: LineageState, node: Omit<LineageNode, 'status' | 'comparison' | 'scores' | 'runIds'>): void {
-  state.nodes[node.id] = { ...node, status: 'proposed', comparison: null, scores: {}, runIds: [] };
-  state.experiments[node.experimentId]?.nodeIds.push(node.id);
+function summaryOf(loop: LoopState): ExperimentSummary {
+  return {
+    id: loop.experimentId as string,
+    taskId: loop.taskId as string,
+    mode: loop.mode,
+    seed: loop.seed,
+    createdAt: loop.createdAt as string,
+    position: loop.createdPosition,
+    status: loop.status === 'finished' ? 'finished' : 'running',
+    // The last finish's best node and scores stay while a branch runs, until the branch finishes.
+    finishReason: loop.finish?.reason ?? null,
+    bestNodeId: loop.finish?.bestNodeId ?? null,
+    finalScores: loop.finish?.scores ?? null,
+    nodeIds: loop.nodeOrder,
+    decisions: loop.decisions,
+    forkOf: loop.forkOf,
+    branches: loop.branches,
+  };
+}
+
+function nodeView(loop: LoopState, node: LoopNode, runIds: string[]): LineageNode {
+  const { id, parentId, kind, scaffoldId, adapterId, status, author, operator, algorithm, rationale, comparison, scores, position } = node;
+  return { id, experimentId: loop.experimentId as string, parentId, kind, scaffoldId, adapterId, status, author, operator, algorithm, rationale, comparison, scores, runIds, position };
 }

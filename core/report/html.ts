@@ -6,7 +6,7 @@ export interface ReportNode {
   id: string;
   kind: string;
   parentId: string | null;
-  status: 'proposed' | 'accepted' | 'rejected';
+  status: 'proposed' | 'accepted' | 'rejected' | 'cancelled';
   scaffoldId: string;
   adapterId: string | null;
   operator: string | null;

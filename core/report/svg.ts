@@ -53,11 +53,11 @@ export interface TreeNode {
   id: string;
   parentId: string | null;
   label: string;
-  status: 'proposed' | 'accepted' | 'rejected';
+  status: 'proposed' | 'accepted' | 'rejected' | 'cancelled';
   highlight?: boolean;
 }
 
-const STATUS_COLOR = { accepted: '#2a7d2a', rejected: '#b03a2e', proposed: '#888' } as const;
+const STATUS_COLOR = { accepted: '#2a7d2a', rejected: '#b03a2e', proposed: '#888', cancelled: '#bbb' } as const;
 
 /** The lineage as a tree (depth left to right, creation order top to bottom), as inline SVG. */
 export function lineageTree(nodes: TreeNode[]): string {

@@ -1,4 +1,4 @@
-import { blob, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** The log. Rows are never updated or deleted (triggers refuse both; see migrations/0001_*). */
 export const events = sqliteTable(
@@ -18,8 +18,10 @@ export const events = sqliteTable(
   },
   (table) => [
     uniqueIndex('events_event_id').on(table.eventId),
-    // Also serves stream reads. No index on type: projections scan in position order anyway.
+    // Also serves stream reads (an experiment loads from its own stream).
     uniqueIndex('events_stream_version').on(table.streamId, table.streamVersion),
+    // Reads of a few types (nodes, accepted verdicts, run starts) touch only those rows, not the whole log.
+    index('events_type_position').on(table.type, table.position),
   ],
 );
 

@@ -1,7 +1,7 @@
 import type { EventStore } from '../../core/ports/event-store.ts';
 import { bestNode } from '../../core/loop/next-step.ts';
 import type { LoopNode, LoopState } from '../../core/loop/state.ts';
-import { loadLoopState } from '../experiment-log.ts';
+import { experimentStream, loadLoopState } from '../experiment-log.ts';
 
 export interface AcceptedStep {
   node: LoopNode;
@@ -30,8 +30,9 @@ export function auditScope(store: EventStore, experimentId: string, upTo?: numbe
 /** Positions of every accepted event of the experiment, in log order (the candidates bisect searches). */
 export function acceptedSteps(store: EventStore, state: LoopState, upTo?: number): AcceptedStep[] {
   const steps: AcceptedStep[] = [];
-  for (const event of store.iterate({ types: ['scaffold.accepted', 'weights.accepted'], ...(upTo !== undefined ? { upTo } : {}) })) {
-    if ((event.type !== 'scaffold.accepted' && event.type !== 'weights.accepted') || event.data.experimentId !== state.experimentId) continue;
+  const stream = experimentStream(state.experimentId as string);
+  for (const event of store.iterate({ streamId: stream, types: ['scaffold.accepted', 'weights.accepted'], ...(upTo !== undefined ? { upTo } : {}) })) {
+    if (event.type !== 'scaffold.accepted' && event.type !== 'weights.accepted') continue;
     const node = state.nodes[event.data.nodeId];
     if (node) steps.push({ node, position: event.position, type: event.type });
   }

@@ -1,13 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NotFoundError } from '../../core/errors.ts';
 import type { EventData } from '../../core/events/index.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
-import { lineageProjection } from '../../core/projections/lineage.ts';
 import { renderReport } from '../../core/report/html.ts';
-import { project } from '../../core/store/index.ts';
 import type { SiaConfig } from '../config.ts';
 import { auditExperiment, auditStream } from '../audit/index.ts';
+import { loadLoopState } from '../experiment-log.ts';
 import { experimentSummary } from '../summary.ts';
 
 /**
@@ -19,8 +17,7 @@ export async function writeReport(input: { store: EventStore; dbFile: string; co
   let audit = latestAudit(input.store, input.experimentId);
   const audited = audit === null;
   if (!audit) audit = await auditExperiment(input);
-  const experiment = project(input.store, lineageProjection).state.experiments[input.experimentId];
-  if (!experiment) throw new NotFoundError(`no experiment ${input.experimentId} in this log`);
+  const { branches } = loadLoopState(input.store, input.experimentId);
   const html = renderReport({
     experimentId: input.experimentId,
     task: summary.task,
@@ -28,7 +25,7 @@ export async function writeReport(input: { store: EventStore; dbFile: string; co
     status: summary.status,
     nodes: summary.nodes,
     best: summary.best,
-    branches: experiment.branches,
+    branches,
     audit,
     generatedAt: (input.clock ?? (() => new Date()))().toISOString(),
   });

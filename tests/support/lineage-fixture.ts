@@ -223,6 +223,11 @@ function writeRun(store: EventStore, run: RunSpec): void {
     data: { runId, experimentId: run.experimentId, nodeId: run.nodeId, split: run.split, score: run.score, metricName: 'accuracy', n: run.examples, errors: 0, usage, wallMs: 40 },
   });
   store.append(`run-${runId}`, events);
+  // As the loop records it: the result on the experiment stream, where the fold reads it.
+  const rewards = Object.fromEntries(events.flatMap((event) => (event.type === 'reward.recorded' ? [[(event.data as { exampleId: string }).exampleId, (event.data as { reward: number }).reward]] : [])));
+  store.append(`experiment-${run.experimentId}`, [
+    { id: `${runId}-evaluation`, type: 'evaluation.recorded', data: { experimentId: run.experimentId, runId, nodeId: run.nodeId, split: run.split, purpose: 'eval', score: run.score, rewards, errors: 0, usage } },
+  ]);
   run.runIds.push(runId);
 }
 

@@ -26,7 +26,9 @@ export function projectionSpec<State>(projection: Projection<State>) {
   };
 }
 
+/** Run facts on the run's stream, everything else on its experiment's, as the loop writes them. */
 function streamOf(event: NewEvent): string {
   const data = event.data as { runId?: string; experimentId?: string };
-  return data.runId ? `run-${data.runId}` : `experiment-${data.experimentId ?? 'none'}`;
+  const onRunStream = event.type.startsWith('run.') || event.type === 'reward.recorded';
+  return onRunStream && data.runId ? `run-${data.runId}` : `experiment-${data.experimentId ?? 'none'}`;
 }

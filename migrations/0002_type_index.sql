@@ -1,0 +1,1 @@
+CREATE INDEX `events_type_position` ON `events` (`type`,`position`);
