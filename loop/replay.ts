@@ -9,6 +9,7 @@ import { compareRuns, type CallRecord, type ReplayDivergence } from '../core/aud
 import { createCassettePolicy, type RecordedLlmCall } from '../plugins/providers/cassette.ts';
 import type { SiaConfig } from './config.ts';
 import type { LoopContext } from './context.ts';
+import { requireBlobs } from '../core/store/verify-log.ts';
 import { evaluateNode } from './evaluate.ts';
 import { requireExperiment } from './experiment-log.ts';
 import { rebuildNode, type RebuiltNode } from './rebuild.ts';
@@ -58,6 +59,7 @@ export async function replayNode(input: ReplayInput): Promise<ReplayReport> {
     throw new NotFoundError(`node ${nodeId} has no finished eval run on ${split} to replay from a cassette`, { hint: 'replay it live (without --cassette), or pick a split it was scored on' });
   }
   const original = originalRunId ? runEvents(store, originalRunId) : [];
+  requireBlobs(store, [...store.read({ streamId: `experiment-${experimentId}` }), ...original], `replaying ${nodeId}`);
   const stackOverrides = input.cassette ? { policy: createCassettePolicy(llmCalls(store, original).map((call) => call.step)) } : undefined;
   const session = await openRecordedSession({ store, dbFile: input.dbFile, config: input.config, state, stackOverrides });
   try {

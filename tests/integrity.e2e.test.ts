@@ -120,11 +120,20 @@ describe('sia verify against tampering', () => {
     expect(missingDir.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('detects a deleted blob an event refers to', () => {
+  it('detects a deleted blob an event refers to; replay and audit refuse before appending anything', () => {
     const file = tampered('blob', (db) => db.exec('DELETE FROM blobs WHERE rowid = (SELECT min(rowid) FROM blobs)'));
     const result = verify(file);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/^TAMPERED at position \d+: blob [0-9a-f]{64} it refers to is missing/);
+    const count = () => (new Database(file, { readonly: true }).prepare('SELECT count(*) FROM events').pluck().get() as number);
+    const before = count();
+    const node = (new Database(file, { readonly: true }).prepare("SELECT json_extract(data, '$.nodeId') FROM events WHERE type = 'scaffold.proposed' LIMIT 1").pluck().get()) as string;
+    for (const args of [['replay', node, '--split', 'dev'], ['audit', experimentId]]) {
+      const refused = sia([...args, '--db', file]);
+      expect(refused.status, args[0]).toBe(3);
+      expect(refused.stderr).toMatch(/needs blob [0-9a-f]{64} \(referred to by \S+ at position \d+\), and the log no longer holds it/);
+    }
+    expect(count()).toBe(before);
   });
 
   it('refuses a log from a newer sia: a newer migration (exit 5) or a newer event schema (exit 3)', () => {

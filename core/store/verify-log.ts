@@ -1,3 +1,4 @@
+import { IntegrityError } from '../errors.ts';
 import { blobReferences } from '../events/blob-refs.ts';
 import { SCHEMA_VERSIONS, type EventType, type SiaEvent } from '../events/index.ts';
 import type { EventStore } from '../ports/event-store.ts';
@@ -90,4 +91,20 @@ function checkProjection(store: EventStore, projection: Projection<unknown>, pro
   }
   const folded = JSON.stringify(foldEvents(projection, store.iterate({ upTo: checkpoint.position, types: projection.handles })));
   if (folded !== checked.state) problems.push({ position: checkpoint.position, reason: `checkpoint ${name} passes its own checks but differs from the events it claims to fold (forged)` });
+}
+
+/**
+ * Refuses, before anything is appended, a piece of work whose events refer to a blob the log no longer holds
+ * (replay and audit would otherwise stop halfway and leave a run started without an end).
+ */
+export function requireBlobs(store: EventStore, events: Iterable<SiaEvent & { position?: number }>, what: string): void {
+  for (const event of events) {
+    for (const sha of blobReferences(event)) {
+      if (store.getBlob(sha) === null) {
+        throw new IntegrityError(`${what} needs blob ${sha} (referred to by ${event.type}${event.position ? ` at position ${event.position}` : ''}), and the log no longer holds it`, event.position, {
+          hint: 'run `sia verify` on the log; restore it from a copy',
+        });
+      }
+    }
+  }
 }

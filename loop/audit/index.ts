@@ -3,6 +3,7 @@ import type { EventData } from '../../core/events/index.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
 import type { SiaConfig } from '../config.ts';
 import type { LoopContext } from '../context.ts';
+import { requireBlobs } from '../../core/store/verify-log.ts';
 import { requireExperiment } from '../experiment-log.ts';
 import { openRecordedSession } from '../recorded.ts';
 import { checkCanaries } from './canaries.ts';
@@ -46,6 +47,7 @@ export const auditStream = (experimentId: string) => `audit-${experimentId}`;
  */
 export async function auditExperiment(input: { store: EventStore; dbFile: string; config: SiaConfig; experimentId: string; onProgress?: (line: string) => void }): Promise<AuditData & { position: number }> {
   const state = requireExperiment(input.store, input.experimentId);
+  requireBlobs(input.store, input.store.read({ streamId: `experiment-${input.experimentId}` }), `auditing ${input.experimentId}`);
   const session = await openRecordedSession({ ...input, state });
   try {
     const audit = await createAuditor(session.context, input.experimentId)();
