@@ -3,6 +3,7 @@
  * generated from them, so the documentation cannot drift from what the server accepts and returns.
  */
 import { z } from 'zod';
+import { EvidenceCoverage } from '../core/events/index.ts';
 import { AuditPerformed, GateComparison, SiaEvent, Split, Step } from '../core/events/index.ts';
 import type { ExperimentSummary, LineageNode, LineageState } from '../core/projections/lineage.ts';
 
@@ -117,6 +118,8 @@ export const RunSummary = RunRecord.extend({ runId: z.string() });
 export const NodeDetail = z.object({
   position: z.number().int(),
   node: NodeView,
+  /** Decisions the Feedback-Agent took from this node; `evidence` is what its prompt carried (null: offline agent). */
+  decisions: z.array(z.object({ iteration: z.number().int(), kind: z.enum(['harness', 'weights', 'stop']), algorithm: z.string().nullable(), evidence: EvidenceCoverage.nullable() })),
   scaffold: z.object({
     scaffoldId: z.string(),
     parentScaffoldId: z.string().nullable(),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
+import { createApp } from '../server/app.ts';
 import { loadTask, packagedTaskIds } from '../plugins/tasks/index.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 import { serveAgents, siaAsync } from './support/scripted-agents.ts';
@@ -60,6 +61,10 @@ describe.each(packagedTaskIds())('the Feedback prompt of %s', (taskId) => {
 
     const store = openSqliteEventStore(db, { readonly: true });
     const [decided] = store.read({ types: ['feedback.decided'] });
+    // The node page's API shows the same coverage for the decision taken from that node.
+    const nodeId = decided.type === 'feedback.decided' ? decided.data.nodeId : '';
+    const page = await (await createApp({ store }).request(`/api/nodes/${encodeURIComponent(nodeId)}`)).json();
+    expect(page.decisions).toEqual([{ iteration: 0, kind: 'stop', algorithm: null, evidence: decided.type === 'feedback.decided' ? decided.data.evidence : null }]);
     store.close();
     expect(decided.type === 'feedback.decided' && decided.data.evidence).toMatchObject({
       itemsAvailable: splits.train.length,

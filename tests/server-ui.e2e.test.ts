@@ -130,4 +130,17 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     console.log(`server-ui.e2e: node screenshot at ${screenshot}`);
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it('shows on a node page the decisions taken from it and what evidence the Feedback-Agent saw', async () => {
+    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const seed = lineage.nodes[0];
+    const detail = await api(`/api/nodes/${seed.id}`);
+    expect(detail.decisions.length).toBeGreaterThan(0);
+    await page.goto(`${server.url}/#/nodes/${encodeURIComponent(seed.id)}`);
+    await page.locator('#evidence').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#evidence tr').count()).toBe(detail.decisions.length + 1);
+    expect(await page.locator('#evidence').textContent()).toContain('offline agent: reads the structured context whole');
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
 });
+

@@ -27,7 +27,7 @@ export function nodeRoutes(reader: LineageReader): ApiRoute[] {
         const node = findNode(state, params.id);
         const experiment = state.experiments[node.experimentId];
         const runs = node.runIds.map((runId) => ({ runId, ...state.runs[runId] }));
-        return c.json({ position, node: nodeView(experiment, node), scaffold: scaffoldOf(reader, state, node), adapter: adapterOf(reader, state, node), runs });
+        return c.json({ position, node: nodeView(experiment, node), scaffold: scaffoldOf(reader, state, node), adapter: adapterOf(reader, state, node), runs, decisions: decisionsFrom(reader, experiment, node) });
       },
     ),
 
@@ -61,6 +61,17 @@ export function nodeRoutes(reader: LineageReader): ApiRoute[] {
       },
     ),
   ];
+}
+
+/** The Feedback-Agent's decisions taken from this node, with how much of the train evidence its prompt carried. */
+function decisionsFrom(reader: LineageReader, experiment: LineageState['experiments'][string], node: LineageNode) {
+  return experiment.decisions
+    .filter((decision) => decision.nodeId === node.id)
+    .map((decision) => {
+      const event = reader.eventAt(decision.position);
+      const evidence = event.type === 'feedback.decided' ? (event.data.evidence ?? null) : null;
+      return { iteration: decision.iteration, kind: decision.kind, algorithm: decision.algorithm, evidence };
+    });
 }
 
 /** The scaffold the node runs: written by the node itself, or (for a weight update) by its nearest harness ancestor. */

@@ -5,7 +5,7 @@ const diffLine = (line) => h('span', { class: diffClass(line) }, `${line}\n`);
 
 /** One node: its scores, the scaffold diff and files, the adapter, and each run's steps (paged). */
 export async function nodePage(view, id) {
-  const { node, scaffold, adapter, runs, position } = await api(`/api/nodes/${encodeURIComponent(id)}`);
+  const { node, scaffold, adapter, runs, decisions, position } = await api(`/api/nodes/${encodeURIComponent(id)}`);
   const steps = h('div', { id: 'run-steps' });
   const showRun = (runId) => loadSteps(steps, runId, 0, true);
 
@@ -29,6 +29,7 @@ export async function nodePage(view, id) {
     h('h2', {}, 'scaffold files'),
     h('div', { id: 'scaffold-files' }, scaffold.files.map((file) => h('details', {}, h('summary', {}, `${file.path}${file.path === scaffold.entry ? ' (entry)' : ''}`), h('pre', {}, file.content ?? '(blob missing)')))),
     adapter ? [h('h2', {}, 'adapter'), h('p', {}, `${adapter.adapterId} · ${adapter.algorithm} on ${adapter.baseModel} · `, h('code', {}, adapter.uri)), h('pre', { id: 'adapter-manifest' }, JSON.stringify(adapter.manifest ?? { files: adapter.files, hyperparams: adapter.hyperparams }, null, 2))] : null,
+    decisions.length ? [h('h2', {}, 'decisions from this node'), evidenceTable(decisions)] : null,
     h('h2', {}, 'runs'),
     h(
       'table',
@@ -40,6 +41,32 @@ export async function nodePage(view, id) {
   );
   if (runs.length) await showRun(runs[0].runId);
   return { position, title: [['experiments', '#/'], [node.experimentId, `#/experiments/${encodeURIComponent(node.experimentId)}`], [shortId(node.id, node.experimentId), null]], live: true };
+}
+
+/** Each decision and how much of the train evidence the Feedback-Agent's prompt carried. */
+function evidenceTable(decisions) {
+  const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+  return h(
+    'table',
+    { id: 'evidence' },
+    h('tr', {}, h('th', {}, 'iteration'), h('th', {}, 'decision'), h('th', {}, 'train items shown'), h('th', {}, 'evidence bytes shown'), h('th', {}, 'failure kinds shown'), h('th', {}, 'prompt tokens')),
+    decisions.map(({ iteration, kind, algorithm, evidence: e }) =>
+      h(
+        'tr',
+        {},
+        h('td', { class: 'num' }, iteration),
+        h('td', {}, `${kind}${algorithm ? ` · ${algorithm}` : ''}`),
+        ...(e
+          ? [
+              h('td', { class: 'num' }, `${e.itemsShown} / ${e.itemsAvailable}`),
+              h('td', { class: 'num' }, `${kb(e.bytesShown)} / ${kb(e.bytesAvailable)}`),
+              h('td', {}, `${e.failureKindsShown.join(', ') || '—'} of ${e.failureKindsAvailable.join(', ') || '—'}`),
+              h('td', { class: 'num' }, `~${e.promptTokens} of ${e.tokenBudget}`),
+            ]
+          : [h('td', { colspan: 4, class: 'muted' }, 'offline agent: reads the structured context whole')]),
+      ),
+    ),
+  );
 }
 
 async function loadSteps(container, runId, after, fresh) {
