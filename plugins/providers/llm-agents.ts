@@ -10,6 +10,7 @@ import type { ScaffoldFiles } from '../../core/ports/task.ts';
 import { decisionAnswerSchema, parseDecisionAnswer, parseScaffoldAnswer, ScaffoldAnswer, toolInputSchema } from './decision-schema.ts';
 import { defaultEvidenceBudget, renderEvidence, type EvidenceBudget } from './evidence-prompt.ts';
 import { loadPrompt, renderPrompt } from './prompts.ts';
+import { secretGuard } from './secrets.ts';
 
 export interface ToolSpec {
   name: string;
@@ -62,18 +63,6 @@ function addUsage(total: AgentUsage, more: AgentUsage): AgentUsage {
     completionTokens: total.completionTokens + more.completionTokens,
     costUsd: total.costUsd === null || more.costUsd === null ? null : total.costUsd + more.costUsd,
   };
-}
-
-/** Replaces every occurrence of the secret in the strings of a JSON-like value (and in error messages). */
-export function redactSecret<T>(value: T, secret: string | null): T {
-  if (!secret) return value;
-  const scrub = (inner: unknown): unknown => {
-    if (typeof inner === 'string') return inner.split(secret).join('[redacted]');
-    if (Array.isArray(inner)) return inner.map(scrub);
-    if (inner && typeof inner === 'object') return Object.fromEntries(Object.entries(inner).map(([key, item]) => [key, scrub(item)]));
-    return inner;
-  };
-  return JSON.stringify(value)?.includes(secret) ? (scrub(value) as T) : value;
 }
 
 /** Asks until `validate` accepts a reply; after maxAttempts, a ModelBehaviorError naming the last problem. */
@@ -148,16 +137,7 @@ export function createLlmAgents(options: LlmAgentsOptions): { meta: MetaAgent; f
   const feedbackPrompt = loadPrompt(FEEDBACK_PROMPT);
   const budget = { ...defaultEvidenceBudget(options.id), ...options.evidenceBudget };
   // Errors thrown by SDKs may quote request headers or bodies; scrub before they reach logs or events.
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return redactSecret(await work(), options.secret);
-    } catch (error) {
-      if (options.secret && error instanceof Error && error.message.includes(options.secret)) {
-        error.message = redactSecret(error.message, options.secret);
-      }
-      throw error;
-    }
-  };
+  const guard = secretGuard(options.secret);
 
   const meta: MetaAgent = {
     id: `${options.id}:meta`,

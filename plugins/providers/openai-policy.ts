@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { ModelBehaviorError, PluginError } from '../../core/errors.ts';
 import type { AdapterRef, ChatRequest, ChatResponse, PolicyModel } from '../../core/ports/policy-model.ts';
 import { readApiKey } from './api-key.ts';
+import { secretGuard } from './secrets.ts';
 import type { Prices } from './llm-agents.ts';
 import { createVllmAdapterClient } from './vllm-adapters.ts';
 
@@ -67,6 +68,7 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
   const loadAdapter = options.loadAdapter ?? vllmRuntimeAdapterLoader({ baseURL: options.baseURL, apiKey, timeoutMs: options.timeoutMs });
   let servedModel = options.model;
   let adapterId: string | null = null;
+  const guard = secretGuard(apiKey ?? null);
 
   function requestBody(request: ChatRequest): OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming {
     const choices = request.guidedChoice?.length ? request.guidedChoice : null;
@@ -94,11 +96,15 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
     get serving() {
       return { name: servedModel, endpoint: options.baseURL };
     },
-    async useAdapter(adapter) {
-      servedModel = adapter ? await loadAdapter(adapter) : options.model;
-      adapterId = adapter?.adapterId ?? null;
-    },
-    async chat(request): Promise<ChatResponse> {
+    useAdapter: (adapter) =>
+      guard(async () => {
+        servedModel = adapter ? await loadAdapter(adapter) : options.model;
+        adapterId = adapter?.adapterId ?? null;
+      }),
+    chat: (request) => guard(() => chat(request)),
+  };
+
+  async function chat(request: ChatRequest): Promise<ChatResponse> {
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
         completion = await client.chat.completions.create(requestBody(request));
@@ -123,8 +129,7 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
         usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 },
         model: completion.model ?? servedModel,
       };
-    },
-  };
+  }
 }
 
 /** vLLM's `return_token_ids` answer fields (not in the OpenAI types); absent from other servers. */
