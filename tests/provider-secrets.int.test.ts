@@ -43,13 +43,13 @@ afterAll(() => server.close());
 describe('API keys reflected by a server', () => {
   it('never leave the openai policy, thrown or returned', async () => {
     const policy = createOpenAIPolicy({ model: 'reflector', baseURL: `${server.url}/v1`, apiKeyEnv: 'SIA_TEST_REFLECTED_KEY', env, maxRetries: 0 });
-    const answer = await policy.chat({ messages: [{ role: 'user', content: 'hello' }] });
+    const answer = await policy.chat({ model: 'reflector', messages: [{ role: 'user', content: 'hello' }] });
     expect(answer.content).toBe('you sent Bearer [redacted]');
-    const error = await policy.chat({ messages: [{ role: 'user', content: 'fail' }] }).catch((caught: Error) => caught);
+    const error = await policy.chat({ model: 'reflector', messages: [{ role: 'user', content: 'fail' }] }).catch((caught: Error) => caught);
     expect(error).toBeInstanceOf(Error);
     expect(String((error as Error).message)).toContain('[redacted]');
     expect(`${(error as Error).message}${(error as Error).stack}`).not.toContain(KEY);
-    const guided = await policy.chat({ messages: [{ role: 'user', content: 'pick' }], guidedChoice: ['A', 'B'] }).catch((caught: Error) => caught);
+    const guided = await policy.chat({ model: 'reflector', messages: [{ role: 'user', content: 'pick' }], guidedChoice: ['A', 'B'] }).catch((caught: Error) => caught);
     expect(`${(guided as Error).message}`).toMatch(/not one of the guided choices/);
     expect(`${(guided as Error).message}${(guided as Error).stack}`).not.toContain(KEY);
   });

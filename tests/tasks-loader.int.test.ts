@@ -27,6 +27,35 @@ async function loadError(idOrPath: string): Promise<Error> {
   throw new Error(`expected ${idOrPath} to fail`);
 }
 
+/** A user task whose splits and view are written by `splits` and `view` (JavaScript source). */
+function splitTask(name: string, splits: string, view = '(e) => ({ id: e.id, input: e.input })'): string {
+  return userTask(name, {
+    'index.mjs': `export default () => ({ id: '${name}', description: 'd', metric: { name: 'acc', higherIsBetter: true, description: '' }, hardware: 'cpu',
+      referenceScaffold: { entry: 'solve.mjs', files: { 'solve.mjs': 'export async function solve() {}' } },
+      splits: () => (${splits}), view: ${view}, verifier: { hash: '${'a'.repeat(64)}', score: () => ({ reward: 0, metric: 0 }) }, perturbations: [] });\n`,
+  });
+}
+
+describe('user tasks checked at load', () => {
+  const item = (id: string, input: unknown, label: unknown) => JSON.stringify({ id, input, label });
+  it('refuses an id in two splits, naming it and the task file', async () => {
+    const folder = splitTask('dup-id', `{ train: [${item('a', 1, 'x')}], dev: [${item('a', 2, 'y')}], holdout: [] }`);
+    const error = await loadError(folder);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toBe(`task.splits: example id a is in both train and dev (in ${folder})`);
+  });
+
+  it('refuses two splits sharing an input', async () => {
+    const folder = splitTask('dup-input', `{ train: [${item('a', 'same facts', 'x')}], dev: [], holdout: [${item('b', 'same facts', 'y')}] }`);
+    expect((await loadError(folder)).message).toBe(`task.splits: a (train) and b (holdout) have the same input: splits must not share items (in ${folder})`);
+  });
+
+  it('refuses a view that carries the label', async () => {
+    const folder = splitTask('leaky', `{ train: [${item('a', 'q', 'the answer is forty-two')}], dev: [], holdout: [] }`, '(e) => ({ id: e.id, input: { text: e.input, hint: e.label } })');
+    expect((await loadError(folder)).message).toBe(`task.view: the view of a (train) contains its label: the scaffold would see the answer (in ${folder})`);
+  });
+});
+
 describe('loadTask', () => {
   it('loads packaged tasks by id', async () => {
     expect((await loadTask('lawbench')).id).toBe('lawbench');

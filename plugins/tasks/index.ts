@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NotFoundError, PluginError, ValidationError } from '../../core/errors.ts';
 import type { Task, TaskFactory } from '../../core/ports/task.ts';
+import { checkSplits } from './shared/check-splits.ts';
 import { validateTask } from './shared/validate-task.ts';
 
 interface PackagedTask {
@@ -62,6 +63,8 @@ export async function loadTask(idOrPath: string, options?: Record<string, unknow
     if (error instanceof ValidationError || error instanceof NotFoundError) throw error;
     throw new PluginError(packaged?.id ?? source, `cannot import the task module: ${(error as Error).message}`, { cause: error });
   }
-  const task = await factoryOf(module, source)(options);
-  return validateTask(task, source);
+  const task = validateTask(await factoryOf(module, source)(options), source);
+  // A user's task is checked for overlapping splits and label leaks; packaged tasks are tested for them.
+  if (!packaged) checkSplits(task, source);
+  return task;
 }
