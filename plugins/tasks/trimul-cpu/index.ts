@@ -98,7 +98,7 @@ export const createTask: TaskFactory = async (options) => {
       source: 'CPU analogue of GPU MODE trimul (reference/tasks.md (b)); inputs generated from seeds, float64 reference written by us',
       testShapes: TEST_SHAPES.length,
       benchmarkShapes: BENCHMARK_SHAPES.length,
-      sandbox: 'child node with --experimental-permission (fs read of its temp dir only), heap and time limits; Node 20 has no network permission',
+      sandbox: 'the scaffold OS sandbox (bubblewrap or unshare: no network, runs as nobody, its folder read-only) with Node permissions inside; fresh inputs every call, timed and checked by the parent',
     },
   };
   return task;

@@ -61,6 +61,13 @@ function samplePositions(inputs: TrimulInputs, seed: number): Array<[number, num
   return rows.flatMap((i) => columns.map((j): [number, number, number] => [b, i, j]));
 }
 
+const mismatch = (problem: string | null) => (problem === null ? null : `mismatch at ${problem}`);
+
+function lengthProblem(inputs: TrimulInputs, output: Float32Array): string | null {
+  const { B, N, C } = inputs.cfg;
+  return output.length === B * N * N * C ? null : `output length ${output.length}, expected ${B * N * N * C}`;
+}
+
 function checkSampled(inputs: TrimulInputs, output: Float32Array, seed: number): string | null {
   const { N, C } = inputs.cfg;
   const positions = samplePositions(inputs, seed);
@@ -68,7 +75,7 @@ function checkSampled(inputs: TrimulInputs, output: Float32Array, seed: number):
   for (let index = 0; index < positions.length; index++) {
     const [b, i, j] = positions[index];
     const problem = checkClose(output, expected[index], ((b * N + i) * N + j) * C);
-    if (problem) return problem;
+    if (problem) return mismatch(problem);
   }
   return null;
 }
@@ -80,7 +87,7 @@ const referenceGeomeans = new Map<string, number>();
 async function referenceGeomean(benchmarks: TrimulShape[], settings: TrimulCpuSettings): Promise<number | null> {
   const key = sha256Hex(JSON.stringify([benchmarks, settings]));
   if (!referenceGeomeans.has(key)) {
-    const cases = benchmarks.map((shape, index) => ({ name: `reference ${index}`, ...generateInputs(shape, index), runs: settings.runs + 1 }));
+    const cases = benchmarks.map((shape, index) => ({ name: `reference ${index}`, inputs: repetitions(settings.runs + 1, (run) => generateInputs(shape, deriveSeed(index, `reference-${run}`))) }));
     const run = await runKernel(settings.referenceSource, cases, settings);
     if (!run.ok) return null;
     referenceGeomeans.set(key, geomean(run.results.map((result) => median(result.times.slice(1)))));
@@ -102,30 +109,32 @@ export async function scoreTrimulCpu(example: TaskExample, output: unknown, sett
   return verdict;
 }
 
+const repetitions = <T>(count: number, make: (run: number) => T): T[] => Array.from({ length: count }, (_, run) => make(run));
+
 async function evaluate(source: string, tests: TrimulShape[], benchmarks: TrimulShape[], seed: number, settings: TrimulCpuSettings): Promise<Verdict> {
-  const inputsOf = (shape: TrimulShape, index: number, kind: string) => generateInputs(shape, deriveSeed(seed, `${kind}-${index}`));
-  const testInputs = tests.map((shape, index) => inputsOf(shape, index, 'test'));
-  const benchInputs = benchmarks.map((shape, index) => inputsOf(shape, index, 'benchmark'));
+  // Every repetition gets inputs of its own (a fresh seed), so a kernel cannot memoise on identity or content.
+  const testInputs = tests.map((shape, index) => generateInputs(shape, deriveSeed(seed, `test-${index}`)));
+  const benchInputs = benchmarks.map((shape, index) => repetitions(settings.runs + 1, (run) => generateInputs(shape, deriveSeed(seed, `benchmark-${index}-run-${run}`))));
   const cases: KernelCase[] = [
-    ...testInputs.map((inputs, index) => ({ name: `test ${shapeName(tests[index])}`, ...inputs, runs: 1 })),
-    ...benchInputs.map((inputs, index) => ({ name: `benchmark ${shapeName(benchmarks[index])}`, ...inputs, runs: settings.runs + 1 })),
+    ...testInputs.map((inputs, index) => ({ name: `test ${shapeName(tests[index])}`, inputs: [inputs] })),
+    ...benchInputs.map((inputs, index) => ({ name: `benchmark ${shapeName(benchmarks[index])}`, inputs })),
   ];
   const run = await runKernel(source, cases, settings);
   if (!run.ok) return fail(`kernel error: ${run.error}`);
   for (const [index, inputs] of testInputs.entries()) {
     const result = run.results[index];
-    const { B, N, C } = inputs.cfg;
-    if (result.output.length !== B * N * N * C) return fail(`${result.name}: output length ${result.output.length}, expected ${B * N * N * C}`);
-    const problem = checkClose(result.output, referenceTrimul(inputs));
-    if (problem) return fail(`${result.name}: mismatch at ${problem}`);
+    const problem = lengthProblem(inputs, result.outputs[0]) ?? mismatch(checkClose(result.outputs[0], referenceTrimul(inputs)));
+    if (problem) return fail(`${result.name}: ${problem}`);
   }
   const timesMs: Record<string, number> = {};
-  for (const [index, inputs] of benchInputs.entries()) {
+  for (const [index, runs] of benchInputs.entries()) {
     const result = run.results[tests.length + index];
-    const { B, N, C } = inputs.cfg;
-    if (result.output.length !== B * N * N * C) return fail(`${result.name}: output length ${result.output.length}, expected ${B * N * N * C}`);
-    const problem = checkSampled(inputs, result.output, deriveSeed(seed, `sample-${index}`));
-    if (problem) return fail(`${result.name}: mismatch at ${problem}`);
+    // Every repetition's output is checked (sampled positions), the untimed warm-up included.
+    for (const [repetition, inputs] of runs.entries()) {
+      const output = result.outputs[repetition];
+      const problem = lengthProblem(inputs, output) ?? checkSampled(inputs, output, deriveSeed(seed, `sample-${index}-run-${repetition}`));
+      if (problem) return fail(`${result.name} (run ${repetition}): ${problem}`);
+    }
     timesMs[result.name] = median(result.times.slice(1));
   }
   const geomeanMs = geomean(Object.values(timesMs));
