@@ -47,6 +47,8 @@ export interface LoopContext {
   task: Task;
   taskSource: string;
   splits: Splits;
+  /** The experiment's sandbox key (core/opaque.ts): never enters the sandbox. */
+  sandboxKey: string;
   stack: Stack;
   gateway: { url: string; runs: RunRegistry };
   adaptersDir: string;

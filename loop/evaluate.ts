@@ -101,7 +101,7 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
   };
   const scaffold = loadScaffold(store, node.entry, node.files);
   const results = await stack.sandbox.run(
-    { runId, scaffold, examples: examples.map((example) => task.view(example)), gatewayUrl: context.gateway.url, limits: context.options.limits, seed },
+    { runId, scaffold, examples: examples.map((example) => task.view(example)), gatewayUrl: context.gateway.url, limits: context.options.limits, seed, key: context.sandboxKey },
     onResult,
   );
   for (const result of results) if (!verdicts.has(result.exampleId)) onResult(result);

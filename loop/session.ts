@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { localWorkDir } from '../core/store/index.ts';
@@ -23,6 +24,8 @@ export interface SessionSettings extends StackChoice {
   options: LoopOptions;
   /** Absolute paths of the user's own algorithm files or folders (`sia run --algorithm PATH`). */
   algorithms?: string[];
+  /** Keys what the sandbox sees of items and the verifiers' secret data (core/opaque.ts); new experiments get a random one. */
+  sandboxKey?: string;
 }
 
 export const DEFAULT_OPTIONS: LoopOptions = {
@@ -90,7 +93,8 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
     algorithms: await sessionAlgorithms(settings.algorithms ?? []),
     task,
     taskSource: settings.task,
-    splits: task.splits(settings.seed),
+    splits: task.splits(settings.seed, settings.sandboxKey ?? ''),
+    sandboxKey: settings.sandboxKey ?? '',
     stack,
     gateway,
     adaptersDir: join(workDir, 'adapters'),
@@ -107,8 +111,9 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
  * and `sia fork`.
  */
 export async function runSession(input: SessionInput & { experimentId?: string; forkOf?: NewExperiment['forkOf'] }): Promise<string> {
-  const { settings } = input;
-  const session = await openSession(input);
+  // A new experiment gets its own secret sandbox key; a resumed or forked one keeps the key it recorded.
+  const settings = input.experimentId || input.settings.sandboxKey ? input.settings : { ...input.settings, sandboxKey: randomBytes(16).toString('hex') };
+  const session = await openSession({ ...input, settings });
   const experimentId = input.experimentId ?? randomId('x');
   try {
     await runLoop(session.context, { experimentId, mode: settings.mode, seed: settings.seed, config: recordSettings(settings, input.config), forkOf: input.forkOf ?? null });

@@ -30,6 +30,8 @@ const SettingsV1 = z.object({
   algorithms: z.array(z.string()).optional(),
   /** The OS sandbox for scaffolds; absent in logs from before it (auto). */
   sandbox: z.enum(ISOLATION_CHOICES as [IsolationChoice, ...IsolationChoice[]]).optional(),
+  /** The experiment's sandbox key (core/opaque.ts); absent in logs from before it (then the empty key). */
+  sandboxKey: z.string().optional(),
 });
 
 /** v2 adds the provider configuration, so resume, fork and replay rebuild the same providers. */

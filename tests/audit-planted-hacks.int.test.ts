@@ -44,13 +44,19 @@ describe('planted verifier hacks', () => {
 
     const audit = await auditExperiment({ store, dbFile, config: {}, experimentId: 'x-table' });
     expect(audit.clean).toBe(false);
-    expect(findingsOf(audit, 'static-scan')[0]).toMatchObject({ nodeId: planted.hackNodeId, message: expect.stringContaining('hard-codes 12 example ids (dev)') });
     expect(findingsOf(audit, 'divergence')[0]).toMatchObject({ nodeId: planted.hackNodeId, message: expect.stringContaining('not seen on holdout') });
-    expect(findingsOf(audit, 'robustness')[0]).toMatchObject({ nodeId: planted.hackNodeId, message: expect.stringContaining('reseed-id') });
+    expect(findingsOf(audit, 'robustness')[0]).toMatchObject({ nodeId: planted.hackNodeId, message: expect.stringContaining('renumber') });
     expect(findingsOf(audit, 'canaries')).toEqual([]);
 
     const bisect = await bisectExperiment({ store, dbFile, config: {}, experimentId: 'x-table' });
     expect(bisect.culprit).toMatchObject({ nodeId: planted.hackNodeId, type: 'scaffold.accepted' });
-    expect(bisect.culprit?.failedChecks.map((check) => check.name).sort()).toEqual(['divergence', 'robustness', 'static-scan']);
+    expect(bisect.culprit?.failedChecks.map((check) => check.name).sort()).toEqual(['divergence', 'robustness']);
+  });
+
+  it('a table of dev answers keyed by example id gains nothing: the sandbox sees opaque ids, so the gate rejects it', { timeout: 120_000 }, async () => {
+    const task = await loadTask(LEAKY_TASK);
+    const planted = await plantedExperiment(store, dbFile, 'x-id-table', answerTableScaffold(task.splits(0).dev, 'id'));
+    expect(planted.summary.nodes.map((node) => node.status)).toEqual(['accepted', 'accepted', 'rejected']);
+    expect(planted.summary.nodes[2].scores.dev).toBe(planted.summary.nodes[1].scores.dev);
   });
 });

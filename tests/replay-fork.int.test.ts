@@ -34,6 +34,17 @@ afterAll(() => store.close());
 
 const weightsNodes = () => summary.nodes.filter((node) => node.kind === 'weights');
 
+describe('the sandbox key', () => {
+  it('is a fresh secret recorded with the settings; the log keeps real example ids while the sandbox saw opaque ones', () => {
+    const created = store.read({ streamId: `experiment-${experimentId}`, types: ['experiment.created'] })[0];
+    const key = (created.data as { config: { sandboxKey?: string } }).config.sandboxKey;
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
+    const steps = store.read({ types: ['run.step_recorded'] }).map((event) => (event.data as { exampleId: string | null }).exampleId);
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.every((id) => id !== null && /^sum-(train|dev|holdout)-\d+$/.test(id))).toBe(true);
+  });
+});
+
 describe('sia replay', () => {
   it('replays a recorded run from its cassette exactly, as a new run linked to the original', { timeout: 60_000 }, async () => {
     const node = weightsNodes()[0];

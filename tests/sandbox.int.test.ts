@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxLimits, SandboxResult, SandboxRunInput } from '../core/ports/sandbox.ts';
 import type { ExampleView, ScaffoldFiles } from '../core/ports/task.ts';
+import { opaqueId, opaqueSeed } from '../core/opaque.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
 import { startLocalServer, type LocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
@@ -44,7 +45,7 @@ function scaffoldOf(body: string, topLevel = ''): ScaffoldFiles {
 }
 
 function runInput(scaffold: ScaffoldFiles, examples: ExampleView[], overrides: Partial<SandboxRunInput> = {}): SandboxRunInput {
-  return { runId: 'run-1', scaffold, examples, gatewayUrl: `${gatewayServer.url}/v1`, limits, seed: 7, ...overrides };
+  return { runId: 'run-1', scaffold, examples, gatewayUrl: `${gatewayServer.url}/v1`, limits, seed: 7, key: 'test-key', ...overrides };
 }
 
 const examplesOf = (...inputs: unknown[]): ExampleView[] => inputs.map((input, index) => ({ id: `e${index}`, input }));
@@ -71,10 +72,27 @@ describe('child-process sandbox: a well-behaved scaffold', () => {
       const output = result.output as { choice: string; logprobs: number[]; seed: number; echoed: string };
       expect(['A', 'B']).toContain(output.choice);
       expect(output.echoed).toBe(output.choice);
-      expect(output.seed).toBe(7);
+      expect(output.seed).toBe(opaqueSeed('test-key', 7));
       expect(output.logprobs.length).toBeGreaterThan(0);
       expect(result.logs).toEqual([`chose ${output.choice}`]);
     }
+  });
+
+  it('sees opaque ids and seed keyed by the experiment key: no split, purpose or canary shows; results and model calls carry the real ids', async () => {
+    const scaffold = scaffoldOf(`await ctx.llm.chat({ messages: [{ role: 'user', content: 'hi' }], guidedChoice: ['A'] }); return { id: example.id, seed: ctx.seed };`);
+    const examples = [{ id: 'lawbench-holdout-3', input: 1 }, { id: 'lawbench-canary-0-1', input: 2 }];
+    const before = gateway.requests.length;
+    const results = await sandbox.run(runInput(scaffold, examples, { key: 'key-a' }));
+    expect(results.map((result) => result.exampleId)).toEqual(['lawbench-holdout-3', 'lawbench-canary-0-1']);
+    expect(gateway.requests.slice(before).map((request) => request.headers['x-sia-example-id'])).toEqual(['lawbench-holdout-3', 'lawbench-canary-0-1']);
+    const seen = results.map((result) => result.output as { id: string; seed: number });
+    expect(seen.map((output) => output.id)).toEqual([opaqueId('key-a', 'lawbench-holdout-3'), opaqueId('key-a', 'lawbench-canary-0-1')]);
+    for (const output of seen) expect(output.id).toMatch(/^item-[0-9a-f]{16}$/);
+    expect(seen[0]!.seed).toBe(opaqueSeed('key-a', 7));
+    expect(seen[0]!.seed).not.toBe(7);
+    // Another experiment's key gives other ids, so nothing links items across experiments either.
+    const other = await sandbox.run(runInput(scaffold, examples.slice(0, 1), { key: 'key-b' }));
+    expect((other[0]!.output as { id: string }).id).not.toBe(seen[0]!.id);
   });
 
   it('answers a malformed chat request with an error naming the field, without calling the gateway', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskExample } from '../core/ports/task.ts';
+import { loadGsm8k } from '../plugins/tasks/gsm8k/data.ts';
 import { createTask as createGsm8k } from '../plugins/tasks/gsm8k/index.ts';
 import { renumber } from '../plugins/tasks/gsm8k/renumber.ts';
 import { parseNumericAnswer, scoreGsm8k } from '../plugins/tasks/gsm8k/verifier.ts';
@@ -98,7 +99,12 @@ describe('lawbench', () => {
   it('canaries carry a charge outside the class set', async () => {
     const task = await createLawbench();
     const classList = task.referenceScaffold.files['charges.mjs'];
-    for (const canary of task.canaries!(1)) expect(classList).not.toContain((canary.label as string[])[0]);
+    const facts = new Set([...Object.values(task.splits(1))].flat().map((example) => (example.input as { facts: string }).facts));
+    for (const canary of task.canaries!(1)) {
+      expect(classList).not.toContain((canary.label as string[])[0]);
+      // An ordinary case's facts: nothing in the text marks it as a canary.
+      expect(facts.has((canary.input as { facts: string }).facts)).toBe(true);
+    }
   });
 });
 
@@ -134,10 +140,15 @@ describe('gsm8k', () => {
     expect(renumber('She buys 12 dozen eggs. How many eggs?', 'She has 12*12=<<12*12=144>>144 eggs\n#### 144', 1)).toBeNull();
   });
 
-  it('canaries have no numbers and an answer nothing in the text determines', async () => {
-    for (const canary of (await createGsm8k()).canaries!(2)) {
-      expect((canary.input as { question: string }).question).not.toMatch(/\d/);
+  it('canaries are real questions, unchanged, with an answer their worked solution does not give', async () => {
+    const gold = new Map(loadGsm8k().train.map((example) => [example.input.question, example.label]));
+    const canaries = (await createGsm8k()).canaries!(2);
+    expect(canaries).toHaveLength(5);
+    for (const canary of canaries) {
+      const question = (canary.input as { question: string }).question;
+      expect(gold.has(question)).toBe(true);
       expect(canary.label).toBeGreaterThan(1_000_000);
+      expect(canary.label).not.toBe(gold.get(question));
     }
   });
 });

@@ -43,6 +43,11 @@ export interface SandboxRunInput {
   gatewayUrl: string;
   limits: SandboxLimits;
   seed: number;
+  /**
+   * The experiment's sandbox key (core/opaque.ts): the scaffold sees `opaqueId(key, id)` and `opaqueSeed(key, seed)`,
+   * never the real id or seed; results come back under the real ids. A fresh random key when absent.
+   */
+  key?: string;
 }
 
 export type SandboxErrorKind = 'throw' | 'timeout' | 'memory' | 'output' | 'escape' | 'exit';

@@ -57,7 +57,11 @@ export interface Task {
   hardware: 'cpu' | 'gpu';
   referenceScaffold: ScaffoldFiles;
   /** Deterministic for a seed. */
-  splits(seed: number): Splits;
+  /**
+   * The items for a data seed. `secret` (the experiment's sandbox key) is for secret verifier data only, such as the
+   * seeds trimul's inputs are drawn from: the items chosen must depend on `seed` alone, so experiments compare.
+   */
+  splits(seed: number, secret?: string): Splits;
   view(example: TaskExample): ExampleView;
   verifier: Verifier;
   /** Items the task aggregates over: the mean of per-item metrics over every item unless the task says otherwise. */

@@ -1,5 +1,6 @@
 import { significantDrop } from '../../core/audit/paired.ts';
 import { checkResult, type AuditFinding, type CheckResult } from '../../core/audit/verdict.ts';
+import { opaqueSeed } from '../../core/opaque.ts';
 import { deriveSeed } from '../../core/random.ts';
 import type { AuditInput } from './context.ts';
 
@@ -9,10 +10,12 @@ export async function checkRobustness(audit: AuditInput): Promise<CheckResult> {
   if (!node) return checkResult('robustness', 'no accepted node to perturb', []);
   const { context, thresholds } = audit;
   const seed = deriveSeed(audit.full.seed, 'audit/perturbation');
+  // Perturbations that make secret data (a reseed) key it with the sandbox key, or a scaffold could precompute it.
+  const secretSeed = opaqueSeed(context.sandboxKey, seed);
   const plain = await audit.score({ node, split: 'dev', variant: 'plain' });
   const variants: { name: string; score: number; rewards: Record<string, number> }[] = [];
   for (const perturbation of context.task.perturbations) {
-    const examples = context.splits.dev.map((example) => perturbation.apply(example, seed));
+    const examples = context.splits.dev.map((example) => perturbation.apply(example, secretSeed));
     variants.push({ name: perturbation.name, ...(await audit.score({ node, split: 'dev', variant: `perturb:${perturbation.name}`, examples })) });
   }
   variants.push({ name: 'reseed', ...(await audit.score({ node, split: 'dev', variant: 'reseed', seed: deriveSeed(audit.full.seed, `audit/reseed/${node.id}`) })) });

@@ -5,11 +5,13 @@
  * (guards.mjs) as second layers. Any misbehaviour becomes an error result for that example and the run goes on
  * with a fresh child; every example gets a result, in order.
  */
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../core/errors.ts';
 import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
+import { opaqueId, opaqueSeed } from '../../core/opaque.ts';
 import { ChildSession, type ChatLimits, type SessionSpec, type Settlement } from './child-session.ts';
 import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
 import type { DirectGatewayCall } from './gateway-client.ts';
@@ -75,6 +77,7 @@ async function runSandboxed(
   onResult?: (result: SandboxResult) => void,
 ): Promise<SandboxResult[]> {
   validateInput(input);
+  const key = input.key ?? randomBytes(16).toString('hex');
   const results: SandboxResult[] = new Array(input.examples.length);
   // Set once the scaffold fails to load: loading is deterministic, so the other examples fail the same way.
   let loadFailure = preflightFailure(input);
@@ -94,7 +97,7 @@ async function runSandboxed(
       scaffoldDir: dirs!.scaffoldDir,
       entry: input.scaffold.entry,
       scratchDir: dirs!.scratchDir,
-      seed: input.seed,
+      seed: opaqueSeed(key, input.seed),
       maxOutputJsonBytes,
       maxOutputBytes: input.limits.maxOutputBytes,
     },
@@ -137,7 +140,7 @@ async function runSandboxed(
         continue;
       }
       const solveStarted = performance.now();
-      const { settlement, logs } = await session.solve(example);
+      const { settlement, logs } = await session.solve(example, opaqueId(key, example.id));
       record(index, example, settlement, logs, Math.round(performance.now() - solveStarted));
     }
     session?.kill();

@@ -50,6 +50,8 @@ export interface SolveOutcome {
 interface InFlight {
   /** null while the scaffold is loading. */
   exampleId: string | null;
+  /** The opaque id the child knows the example by (what its messages carry). */
+  wireId: string | null;
   settle: (settlement: Settlement) => void;
   chats: Set<AbortController>;
   /** Model calls made so far for this example, and their bytes. */
@@ -100,16 +102,17 @@ export class ChildSession {
 
   /** Resolves once the scaffold is imported (ok) or failed to load. */
   load(): Promise<Settlement> {
-    return this.await(null, this.spec.startupTimeoutMs, `the scaffold did not load within ${this.spec.startupTimeoutMs} ms`);
+    return this.await({ exampleId: null, wireId: null }, this.spec.startupTimeoutMs, `the scaffold did not load within ${this.spec.startupTimeoutMs} ms`);
   }
 
-  async solve(example: ExampleView): Promise<SolveOutcome> {
+  /** Solves one example; the child sees it under `wireId` (an opaque id), the gateway records the real id. */
+  async solve(example: ExampleView, wireId: string): Promise<SolveOutcome> {
     this.outputBytes = 0;
     this.logs = [];
     this.droppedLogs = 0;
     const limit = this.spec.limits.timeMsPerExample;
-    const settled = this.await(example.id, limit, `solve did not finish within ${limit} ms`);
-    this.send({ type: 'solve', example });
+    const settled = this.await({ exampleId: example.id, wireId }, limit, `solve did not finish within ${limit} ms`);
+    this.send({ type: 'solve', example: { ...example, id: wireId } });
     const settlement = await settled;
     const logs = this.droppedLogs > 0 ? [...this.logs, `[${this.droppedLogs} more log lines dropped]`] : [...this.logs];
     return { settlement, logs };
@@ -120,12 +123,12 @@ export class ChildSession {
     this.child.kill('SIGKILL');
   }
 
-  private await(exampleId: string | null, timeoutMs: number, timeoutMessage: string): Promise<Settlement> {
+  private await(ids: Pick<InFlight, 'exampleId' | 'wireId'>, timeoutMs: number, timeoutMessage: string): Promise<Settlement> {
     if (this.dead) return Promise.resolve(this.exitSettlement(this.child.exitCode, this.child.signalCode));
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.terminate({ ok: false, kind: 'timeout', message: timeoutMessage }), timeoutMs);
       this.inFlight = {
-        exampleId,
+        ...ids,
         chats: new Set(),
         chatCalls: 0,
         chatBytes: 0,
@@ -212,7 +215,7 @@ export class ChildSession {
     if (!parsed.success || this.dead) return;
     const message = parsed.data;
     const inFlight = this.inFlight;
-    const isCurrent = (exampleId: string | null) => inFlight !== null && inFlight.exampleId === exampleId;
+    const isCurrent = (wireId: string | null) => inFlight !== null && inFlight.wireId === wireId;
     switch (message.type) {
       case 'ready':
         if (isCurrent(null)) this.finish({ ok: true, output: null });

@@ -19,13 +19,18 @@ export const honestScaffold = () => fixture('honest-parity.mjs');
 /** Reads the label the task's data view leaks at input.debug.gold. */
 export const leakScaffold = () => fixture('leak.mjs');
 
-/** Hard-codes the dev answers as a table keyed by example id, honest work elsewhere. */
-export function answerTableScaffold(dev: Array<{ id: string; label: unknown }>): ScaffoldFiles {
-  const table = Object.fromEntries(dev.map((example) => [example.id, example.label]));
+/**
+ * Hard-codes the dev answers as a table, honest work elsewhere: keyed by the example's numbers (`by: 'input'`), or
+ * by example id (`by: 'id'`), which gains nothing since the sandbox sees opaque ids.
+ */
+export function answerTableScaffold(dev: Array<{ id: string; input: unknown; label: unknown }>, by: 'input' | 'id' = 'input'): ScaffoldFiles {
+  const keyOf = (example: { id: string; input: unknown }) => (by === 'id' ? example.id : `${(example.input as { a: number }).a},${(example.input as { b: number }).b}`);
+  const table = Object.fromEntries(dev.map((example) => [keyOf(example), example.label]));
+  const lookup = by === 'id' ? 'ANSWERS[example.id]' : 'ANSWERS[`${example.input.a},${example.input.b}`]';
   const honest = honestScaffold().files['solve.mjs'].replace('export async function solve', 'async function honest');
   return {
     entry: 'solve.mjs',
-    files: { 'solve.mjs': `const ANSWERS = ${JSON.stringify(table, null, 2)};\n\n${honest}\nexport async function solve(example, ctx) {\n  return ANSWERS[example.id] ?? honest(example, ctx);\n}\n` },
+    files: { 'solve.mjs': `const ANSWERS = ${JSON.stringify(table, null, 2)};\n\n${honest}\nexport async function solve(example, ctx) {\n  return ${lookup} ?? honest(example, ctx);\n}\n` },
   };
 }
 

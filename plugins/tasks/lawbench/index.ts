@@ -36,7 +36,7 @@ export const createTask: TaskFactory = (options) => {
     },
     aggregate: meanMetric,
     perturbations: lawbenchPerturbations,
-    canaries: (seed) => lawbenchCanaries(seed),
+    canaries: (seed) => lawbenchCanaries(examples, seed),
     knobs: {
       promptStyle: ['plain', 'judge', 'options'],
       shortlist: [0, 3, 5, 10, 20],

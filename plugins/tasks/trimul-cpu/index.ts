@@ -1,4 +1,5 @@
 import { ValidationError } from '../../../core/errors.ts';
+import { opaqueSeed } from '../../../core/opaque.ts';
 import { sha256Hex } from '../../../core/hashing.ts';
 import type { Perturbation, Task, TaskExample, TaskFactory } from '../../../core/ports/task.ts';
 import { deriveSeed } from '../shared/random.ts';
@@ -71,15 +72,16 @@ export const createTask: TaskFactory = async (options) => {
   };
   const verifierFiles = ['./verifier.ts', './reference.ts', './inputs.ts', './shapes.ts', './run-kernel.ts', './runner.mjs'];
   const sourceHash = hashVerifierSources('trimul-cpu', verifierFiles.map((file) => new URL(file, import.meta.url)));
-  const items = (seed: number, split: string, count: number) =>
-    Array.from({ length: count }, (_, index) => evaluationItem(`trimul-cpu-${split}-${seed}-${index}`, deriveSeed(seed, `trimul-cpu-${split}-${index}`)));
+  // The data seeds are keyed by the experiment's secret: no scaffold can recompute them from the public seed.
+  const items = (seed: number, secret: string, split: string, count: number) =>
+    Array.from({ length: count }, (_, index) => evaluationItem(`trimul-cpu-${split}-${seed}-${index}`, deriveSeed(secret ? opaqueSeed(secret, seed) : seed, `trimul-cpu-${split}-${index}`)));
   const task: Task = {
     id: 'trimul-cpu',
     description: DESCRIPTION.replace('${scale}', String(settings.scale)),
     metric: { name: 'speed_reward', higherIsBetter: true, description: `${settings.scale} / geomean_ms over benchmark shapes; 0 on any incorrect output or failure` },
     hardware: 'cpu',
     referenceScaffold,
-    splits: (seed) => ({ train: items(seed, 'train', sizes.train), dev: items(seed, 'dev', sizes.dev), holdout: items(seed, 'holdout', sizes.holdout) }),
+    splits: (seed, secret = '') => ({ train: items(seed, secret, 'train', sizes.train), dev: items(seed, secret, 'dev', sizes.dev), holdout: items(seed, secret, 'holdout', sizes.holdout) }),
     view: labelFreeView,
     verifier: {
       hash: sha256Hex(`${sourceHash}:${JSON.stringify({ ...settings, referenceSource: sha256Hex(settings.referenceSource) })}`),

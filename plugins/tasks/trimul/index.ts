@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { opaqueSeed } from '../../../core/opaque.ts';
 import { sha256Hex } from '../../../core/hashing.ts';
 import type { Perturbation, Task, TaskExample, TaskFactory } from '../../../core/ports/task.ts';
 import { deriveSeed } from '../shared/random.ts';
@@ -86,13 +87,17 @@ export const createTask: TaskFactory = (options) => {
     metric: { name: 'compile_gate', higherIsBetter: true, description: '1 when the CUDA source compiles for sm_90a without spills and within register/shared-memory limits, else 0 (no GPU timing)' },
     hardware: 'gpu',
     referenceScaffold: readScaffoldDir('trimul', new URL('./scaffold/', import.meta.url), 'solve.mjs'),
-    splits: (seed) => ({
-      train: SHAPES.tests.map((shape, index) => example(shapeId('test', index), shape, seed)),
-      dev: SHAPES.benchmarks.map((shape, index) => example(shapeId('benchmark', index), shape, seed)),
-      holdout: SHAPES.benchmarks.map((shape, index) =>
-        example(`trimul-holdout-${seed}-${index}`, { ...shape, seed: deriveSeed(seed, `trimul-holdout-${index}`) }, seed),
-      ),
-    }),
+    // The secret data seeds are keyed by the experiment's secret, so they cannot be recomputed from the public seed.
+    splits: (seed, secret = '') => {
+      const dataSeed = secret ? opaqueSeed(secret, seed) : seed;
+      return {
+        train: SHAPES.tests.map((shape, index) => example(shapeId('test', index), shape, dataSeed)),
+        dev: SHAPES.benchmarks.map((shape, index) => example(shapeId('benchmark', index), shape, dataSeed)),
+        holdout: SHAPES.benchmarks.map((shape, index) =>
+          example(`trimul-holdout-${seed}-${index}`, { ...shape, seed: deriveSeed(seed, `trimul-holdout-${index}`) }, dataSeed),
+        ),
+      };
+    },
     view: labelFreeView,
     verifier: {
       hash: sha256Hex(`${sourceHash}:${JSON.stringify(settings)}`),
