@@ -95,6 +95,17 @@ describe('child-process sandbox: a well-behaved scaffold', () => {
     expect((other[0]!.output as { id: string }).id).not.toBe(seen[0]!.id);
   });
 
+  it('timers a solve leaves behind cannot reach the next example: that child is recycled', async () => {
+    // Example 0 leaves a timer that would spin forever once it fires; example 1 waits past that moment.
+    const scaffold = scaffoldOf(`
+      if (example.input === 'plant') { setTimeout(() => { for (;;) {} }, 200); return 'planted'; }
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      return 'done';`);
+    const results = await sandbox.run(runInput(scaffold, examplesOf('plant', 'wait'), { limits: { ...limits, timeMsPerExample: 3000 } }));
+    expect(kinds(results)).toEqual(['ok', 'ok']);
+    expect(results.map((result) => result.output)).toEqual(['planted', 'done']);
+  });
+
   it('answers a malformed chat request with an error naming the field, without calling the gateway', async () => {
     const before = gateway.requests.length;
     const scaffold = scaffoldOf(`try { await ctx.llm.chat({ messages: [{ role: 'robot', content: 'hi' }] }); } catch (error) { return error.message; }`);

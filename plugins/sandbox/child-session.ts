@@ -230,7 +230,10 @@ export class ChildSession {
         void this.relayChat(message, inFlight && isCurrent(message.exampleId) ? inFlight : null);
         return;
       case 'result':
-        if (isCurrent(message.exampleId)) this.finish(this.checkOutput(message.output));
+        if (!isCurrent(message.exampleId)) return;
+        this.finish(this.checkOutput(message.output));
+        // Timers the scaffold left behind would run during the next example: that one gets a fresh child.
+        if (message.stale) this.kill();
         return;
       case 'failure':
         if (isCurrent(message.exampleId)) this.finish({ ok: false, kind: message.kind, message: message.message });

@@ -27,7 +27,8 @@ export const ChildMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), exampleId: z.string(), message: z.string() }),
   // The request is checked on its own so a bad one is answered with an error naming the field.
   z.object({ type: z.literal('chat'), callId: z.number().int(), exampleId: z.string(), request: z.unknown() }),
-  z.object({ type: z.literal('result'), exampleId: z.string(), output: z.unknown() }),
+  // `stale`: solve left timers or immediates behind that could fire during the next example: the parent recycles the child.
+  z.object({ type: z.literal('result'), exampleId: z.string(), output: z.unknown(), stale: z.boolean().optional() }),
   z.object({ type: z.literal('failure'), exampleId: z.string(), kind: SandboxErrorKindSchema, message: z.string() }),
   z.object({ type: z.literal('fatal'), kind: SandboxErrorKindSchema, message: z.string() }),
 ]);

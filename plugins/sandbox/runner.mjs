@@ -131,9 +131,14 @@ async function solveOne(solve, example) {
     outcome = classify(error);
   }
   if (current.escape) outcome = { kind: 'escape', message: current.escape };
-  if ('output' in outcome) send({ type: 'result', exampleId: example.id, output: outcome.output });
+  if ('output' in outcome) send({ type: 'result', exampleId: example.id, output: outcome.output, stale: pendingTimers() > timersAfterLoad });
   else send({ type: 'failure', exampleId: example.id, kind: outcome.kind, message: outcome.message });
 }
+
+// Captured before the scaffold loads, so it cannot be replaced: counts the timers and immediates still pending.
+const activeResources = process.getActiveResourcesInfo.bind(process);
+const pendingTimers = () => activeResources().filter((name) => name === 'Timeout' || name === 'Immediate').length;
+let timersAfterLoad = 0;
 
 let solve;
 try {
@@ -141,6 +146,7 @@ try {
   solve = module.solve;
   if (typeof solve !== 'function') throw new TypeError(`scaffold entry ${config.entry} does not export a solve(example, ctx) function`);
   if (current.escape) throw Object.assign(new Error(current.escape), { code: BLOCKED_CODE });
+  timersAfterLoad = pendingTimers();
 } catch (error) {
   const { kind, message } = classify(error);
   send({ type: 'load_error', kind, message });
