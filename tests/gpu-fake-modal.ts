@@ -1,11 +1,12 @@
 /**
- * An in-memory stand-in for Modal that speaks ModalClientLike. A "deployed" function call runs the very body of
+ * An in-memory stand-in for Modal that speaks ModalClientLike and throws the SDK's own error classes. A "deployed" function call runs the very body of
  * gpu/modal_app.py's `train` (`python3 -m sia_worker remote`) as a child process against a folder that plays the
  * Volume, so the fake trains real adapters. Several clients can share one cloud, as sia processes share Modal.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NotFoundError, RemoteError, TimeoutError } from 'modal';
 import { GPU_DIR } from '../plugins/trainers/local.ts';
 import type { ModalClientLike, ModalFunctionCallLike } from '../plugins/trainers/modal.ts';
 
@@ -42,7 +43,7 @@ export class FakeModalCloud {
       () =>
         new Promise<{ ok: true; value: unknown } | { ok: false; error: Error }>((resolve) => {
           execFile('python3', command, { cwd: GPU_DIR }, (error, stdout, stderr) => {
-            if (error) resolve({ ok: false, error: Object.assign(new Error(stderr.trim().split('\n').pop() ?? error.message), { name: 'RemoteError' }) });
+            if (error) resolve({ ok: false, error: new RemoteError(`Remote error: ${stderr.trim().split('\n').pop() ?? error.message}`) });
             else resolve({ ok: true, value: JSON.parse(stdout) });
           });
         }),
@@ -56,10 +57,10 @@ export class FakeModalCloud {
       functionCallId,
       get: async ({ timeoutMs = 0 } = {}) => {
         const state = this.calls.get(functionCallId);
-        if (!state) throw Object.assign(new Error(`function call ${functionCallId} not found`), { name: 'NotFoundError' });
+        if (!state) throw new NotFoundError(`function call ${functionCallId} not found`);
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
         const settled = await Promise.race([state.outcome, timeout]);
-        if (settled === 'timeout') throw Object.assign(new Error(`timed out after ${timeoutMs} ms`), { name: 'FunctionTimeoutError' });
+        if (settled === 'timeout') throw new TimeoutError(`Timeout exceeded: ${timeoutMs}ms`);
         if (!settled.ok) throw settled.error;
         return settled.value;
       },
@@ -67,7 +68,7 @@ export class FakeModalCloud {
     return {
       functions: {
         fromName: async (appName, name) => {
-          if (!this.deployed.has(`${appName}/${name}`)) throw Object.assign(new Error(`App ${appName} has no function ${name}`), { name: 'NotFoundError' });
+          if (!this.deployed.has(`${appName}/${name}`)) throw new NotFoundError(`App ${appName} has no function ${name}`);
           return { spawn: async (args = []) => call(this.spawn(args)) };
         },
       },

@@ -3,26 +3,37 @@
  * batch bytes, and polls the function call. The handle is Modal's function call id, so a restarted sia resumes
  * with `functionCalls.fromId(handle)`. Adapters land on the Modal Volume under `volumeMount`, where the vLLM
  * server that mounts the same Volume loads them.
+ *
+ * The SDK is npm `modal` pinned at exactly 0.11.1 ("Modal SDK for JavaScript/TypeScript"); the registry's
+ * `latest` tag of `modal` is an unrelated browser package. Modal documents Node 22; 0.11.1 loads on Node 20 too.
  */
-import { IllegalStateError, PluginError, ValidationError } from '../../core/errors.ts';
+import type { FunctionCall, Function_, ModalClient } from 'modal';
+import { NotFoundError, PluginError, SiaError, ValidationError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { Trainer, TrainerStatus, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
 import { encodeBatch, parseTrainJob, parseTrainRows, parseWorkerResult } from './job-schema.ts';
 
-/** Exactly the Modal JS SDK (npm `modal` ≥ 1.2) calls this trainer uses, so tests can supply an in-memory fake. */
+/** The SDK module's shape, from its own .d.ts: a renamed or removed export fails `tsc`, not a run on Modal. */
+type ModalSdk = typeof import('modal');
+
+/**
+ * The port: exactly the SDK calls this trainer makes, each typed from the SDK's own declarations, so tests can
+ * supply an in-memory implementation and tsc still fails if a call we make does not exist in the pinned SDK.
+ * (The SDK's classes carry #private fields, so a fake could never be assignable to them directly.)
+ */
 export interface ModalFunctionCallLike {
-  readonly functionCallId: string;
-  /** Resolves with the function's return value; rejects with an error named `FunctionTimeoutError` while running. */
-  get(params?: { timeoutMs?: number }): Promise<unknown>;
+  readonly functionCallId: FunctionCall['functionCallId'];
+  /** Resolves with the return value; throws TimeoutError while still running, FunctionTimeoutError past its limit. */
+  get: FunctionCall['get'];
 }
 
 export interface ModalFunctionLike {
-  spawn(args?: unknown[], kwargs?: Record<string, unknown>): Promise<ModalFunctionCallLike>;
+  spawn(...args: Parameters<Function_['spawn']>): Promise<ModalFunctionCallLike>;
 }
 
 export interface ModalClientLike {
-  functions: { fromName(appName: string, name: string, params?: { environment?: string }): Promise<ModalFunctionLike> };
-  functionCalls: { fromId(functionCallId: string): Promise<ModalFunctionCallLike> };
+  readonly functions: { fromName(...args: Parameters<ModalClient['functions']['fromName']>): Promise<ModalFunctionLike> };
+  readonly functionCalls: { fromId(...args: Parameters<ModalClient['functionCalls']['fromId']>): Promise<ModalFunctionCallLike> };
 }
 
 export interface ModalTrainerOptions {
@@ -39,10 +50,14 @@ export interface ModalTrainerOptions {
   tinyRandom?: boolean;
 }
 
-export const MODAL_SDK_VERSION = '1.2.0';
+export const MODAL_SDK_VERSION = '0.11.1';
+const SETUP_HINT = `set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET (or run \`modal token new\`), and deploy gpu/modal_app.py; sia ships modal@${MODAL_SDK_VERSION}`;
+const RUNNING: TrainerStatus = { state: 'running', step: 0, totalSteps: null, metrics: {} };
 
 export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
   const mount = (options.volumeMount ?? '/vol').replace(/\/$/, '');
+  const appName = options.appName ?? 'sia-trainer';
+  const functionName = options.functionName ?? 'train';
   let client: Promise<ModalClientLike> | null = options.client ? Promise.resolve(options.client) : null;
   const getClient = () => (client ??= loadModalClient());
 
@@ -64,26 +79,23 @@ export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
         data: { uri: `${mount}/batches/${spec.job_id}.jsonl`, sha256: sha256Hex(batch), n_rows: rows.length },
       };
       const modal = await getClient();
-      const train = await modal.functions
-        .fromName(options.appName ?? 'sia-trainer', options.functionName ?? 'train', { environment: options.environment })
-        .catch((cause: unknown) => {
-          throw new PluginError('modal', `cannot find the deployed function: ${messageOf(cause)}`, {
-            hint: 'deploy it with `modal deploy gpu/modal_app.py` (Modal Python SDK >= 1.2)',
-            cause,
-          });
-        });
-      const call = await train.spawn([remoteJob, batch, { backend: options.backend ?? 'torch', tiny_random: options.tinyRandom ?? false }]);
+      const train = await modal.functions.fromName(appName, functionName, { environment: options.environment }).catch(async (cause: unknown) => {
+        throw sdkError(cause, await loadSdk(), `cannot find the deployed function ${appName}/${functionName}`);
+      });
+      const runOptions = { backend: options.backend ?? 'torch', tiny_random: options.tinyRandom ?? false };
+      const call = await train.spawn([remoteJob, batch, runOptions]).catch(async (cause: unknown) => {
+        throw sdkError(cause, await loadSdk(), `cannot spawn ${appName}/${functionName} for job ${spec.job_id}`);
+      });
       return { handle: call.functionCallId };
     },
     async poll(handle: string): Promise<TrainerStatus> {
       const modal = await getClient();
-      const call = await modal.functionCalls.fromId(handle);
       let result: unknown;
       try {
+        const call = await modal.functionCalls.fromId(handle);
         result = await call.get({ timeoutMs: options.pollWaitMs ?? 1000 });
       } catch (error) {
-        if (error instanceof Error && error.name === 'FunctionTimeoutError') return { state: 'running', step: 0, totalSteps: null, metrics: {} };
-        return { state: 'failed', error: messageOf(error) };
+        return pollOutcome(handle, error, await loadSdk());
       }
       const parsed = parseWorkerResult(result, `modal call ${handle}`);
       return { state: 'completed', adapterDir: parsed.adapter_dir, manifest: parsed.manifest, metrics: parsed.metrics, manifestSha256: parsed.manifest_sha256 };
@@ -91,19 +103,76 @@ export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
   };
 }
 
-/** The real SDK, imported only when a Modal trainer is used without a client (it needs Node ≥ 22). */
-async function loadModalClient(): Promise<ModalClientLike> {
-  const hint = `install modal@${MODAL_SDK_VERSION} on Node >= 22 (npm install modal@${MODAL_SDK_VERSION}), set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET, and deploy gpu/modal_app.py`;
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 22) throw new IllegalStateError(`the Modal JS SDK needs Node >= 22, this is Node ${process.versions.node}`, { hint });
-  const moduleName = 'modal'; // a variable, so the type checker does not require the optional package
-  try {
-    const sdk = (await import(moduleName)) as { ModalClient?: new () => ModalClientLike };
-    if (!sdk.ModalClient) throw new Error('the installed `modal` package has no ModalClient export (an unrelated package?)');
-    return new sdk.ModalClient();
-  } catch (cause) {
-    throw new PluginError('modal', `cannot load the Modal JS SDK: ${messageOf(cause)}`, { hint, cause });
+/**
+ * What an error from polling means. Terminal outcomes of the call become `failed` (the loop records them, and a
+ * resumed sia resubmits a job whose call is gone); anything else is thrown, because the call may still be
+ * training fine and a network or credentials problem must not fail a GPU job.
+ */
+function pollOutcome(handle: string, error: unknown, sdk: ModalSdk): TrainerStatus {
+  const detail = messageOf(error);
+  // TimeoutError first: in 0.11.1 get()'s wait timeout (a TimeoutError subclass) still passes
+  // `instanceof FunctionTimeoutError` (deprecated compatibility), so the other order would fail running jobs.
+  if (error instanceof sdk.TimeoutError) return RUNNING;
+  if (error instanceof sdk.FunctionTimeoutError) {
+    return failed(`Modal call ${handle} ran past the train function's own execution timeout (timeout= in gpu/modal_app.py); raise it or train on a smaller batch: ${detail}`);
   }
+  if (error instanceof sdk.RemoteError) return failed(`the train function failed on Modal (call ${handle}): ${detail}`);
+  if (error instanceof sdk.InternalFailure) return failed(`Modal had an internal failure running call ${handle} (Modal's fault, not the job's; submitting again may succeed): ${detail}`);
+  if (isNotFound(error, sdk)) {
+    return failed(`Modal has no function call ${handle}: it expired, or MODAL_TOKEN_ID/environment point at another workspace: ${detail}`);
+  }
+  throw sdkError(error, sdk, `cannot poll Modal function call ${handle}`);
+}
+
+/** Maps an SDK error to sia's error tree, saying who is at fault and what to do; the SDK error stays the cause. */
+function sdkError(error: unknown, sdk: ModalSdk, context: string): SiaError {
+  if (error instanceof SiaError) return error;
+  const message = `${context}: ${messageOf(error)}`;
+  if (isNotFound(error, sdk)) {
+    return new NotFoundError(message, { cause: error, hint: 'deploy it with `modal deploy gpu/modal_app.py` (Modal Python SDK >= 1.2) in the same workspace and environment as `modal.environment`' });
+  }
+  if (error instanceof sdk.InvalidError) return new ValidationError(message, 'modal', { cause: error, hint: 'check the `modal` section of the sia config and the MODAL_* variables' });
+  if (error instanceof sdk.ResourceExhaustedError) return new PluginError('modal', message, { cause: error, hint: 'a Modal quota, capacity or rate limit was hit; wait, or raise the workspace limits' });
+  if (error instanceof sdk.InternalFailure) return new PluginError('modal', message, { cause: error, hint: 'a retryable fault inside Modal; try again' });
+  return new PluginError('modal', message, { cause: error, hint: SETUP_HINT });
+}
+
+/** 0.11.1 wraps NOT_FOUND into its NotFoundError for lookups by name, but `functionCalls.fromId` lets the raw gRPC error through. */
+function isNotFound(error: unknown, sdk: ModalSdk): boolean {
+  if (error instanceof sdk.NotFoundError) return true;
+  const grpc = error as { name?: unknown; code?: unknown } | null;
+  return grpc?.name === 'ClientError' && grpc.code === GRPC_NOT_FOUND;
+}
+const GRPC_NOT_FOUND = 5;
+
+let sdkModule: Promise<ModalSdk> | null = null;
+/** Imported on first use: the SDK (gRPC, protobufs) takes about a second to load, which no other trainer should pay. */
+function loadSdk(): Promise<ModalSdk> {
+  return (sdkModule ??= import('modal').catch((cause: unknown) => {
+    sdkModule = null;
+    throw new PluginError('modal', `cannot load the Modal JS SDK: ${messageOf(cause)}`, { hint: `reinstall sia's dependencies (npm ci); they pin modal@${MODAL_SDK_VERSION}`, cause });
+  }));
+}
+
+/** The real client. Refuses early without credentials, so nothing reaches Modal's servers unauthenticated. */
+async function loadModalClient(): Promise<ModalClientLike> {
+  const sdk = await loadSdk();
+  let client: ModalClient;
+  try {
+    client = new sdk.ModalClient();
+  } catch (cause) {
+    throw sdkError(cause, sdk, 'cannot configure the Modal client');
+  }
+  const { tokenId, tokenSecret, oauthRefreshToken } = client.profile;
+  if (!(tokenId && tokenSecret) && !oauthRefreshToken) {
+    client.close();
+    throw new PluginError('modal', 'no Modal credentials: MODAL_TOKEN_ID/MODAL_TOKEN_SECRET are unset and ~/.modal.toml has no active profile', { hint: SETUP_HINT });
+  }
+  return client; // assignable to the port: the compile-time proof that the real SDK offers every call we make
+}
+
+function failed(error: string): TrainerStatus {
+  return { state: 'failed', error };
 }
 
 function messageOf(error: unknown): string {
