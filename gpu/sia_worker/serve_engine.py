@@ -53,6 +53,8 @@ class PolicyEngine:
         eos = eos if isinstance(eos, list) else [eos]
         self.eos_ids = {int(e) for e in eos + [tokenizer.eos_token_id] if e is not None}
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else min(self.eos_ids)
+        self.special_ids = set(tokenizer.all_special_ids) | {
+            i for i, t in tokenizer.added_tokens_decoder.items() if t.special}
         self.lock = threading.Lock()
         self.created = int(time.time())
 
@@ -185,7 +187,7 @@ class PolicyEngine:
     def _token(self, token_id, as_ids):
         piece = self.tokenizer.convert_ids_to_tokens(token_id)
         raw = bytes(BYTE_DECODER[ch] for ch in piece) if all(ch in BYTE_DECODER for ch in piece) else None
-        if token_id in self.tokenizer.all_special_ids or raw is None:
+        if token_id in self.special_ids or raw is None:  # markers are spelled as their text, not byte symbols
             raw = self.tokenizer.decode([token_id]).encode()
         text = f"token_id:{token_id}" if as_ids else raw.decode("utf-8", errors="replace")
         return text, list(raw)
