@@ -72,8 +72,8 @@ class PolicyServerTest(unittest.TestCase):
         return [float(log_probs[len(prompt_ids) + i - 1, t]) for i, t in enumerate(completion_ids)]
 
     def test_sampling_is_seeded_and_reports_the_models_own_logprobs_and_token_ids(self):
-        first = self.chat(max_tokens=12, seed=7, logprobs=True, top_logprobs=3, return_token_ids=True)
-        again = self.chat(max_tokens=12, seed=7, logprobs=True, top_logprobs=3, return_token_ids=True)
+        first = self.chat(max_tokens=12, seed=7, temperature=0.8, logprobs=True, top_logprobs=3, return_token_ids=True)
+        again = self.chat(max_tokens=12, seed=7, temperature=0.8, logprobs=True, top_logprobs=3, return_token_ids=True)
         other = self.chat(max_tokens=12, seed=8, return_token_ids=True)
         choice = first["choices"][0]
         self.assertEqual(choice["token_ids"], again["choices"][0]["token_ids"])
