@@ -23,7 +23,7 @@ class PolicyServerTest(unittest.TestCase):
         from sia_worker.tiny_model import build_tiny_random
         from tests.serve_fixtures import make_adapter
 
-        torch.set_num_threads(2)
+        torch.set_num_threads(1)  # as serve.py does for --tiny-random: tiny matrices decode faster on one thread
         cls.tmp = tempfile.TemporaryDirectory()
         root = Path(cls.tmp.name)
         cls.model_dir = str(build_tiny_random(root / "model"))
@@ -141,6 +141,8 @@ class PolicyServerTest(unittest.TestCase):
         before = self.chat(max_tokens=6, seed=5, logprobs=True, return_token_ids=True)
         status, text = self.call("/v1/load_lora_adapter", {"lora_name": "policy-v0001", "lora_path": self.adapter_dir})
         self.assertEqual((status, text), (200, "Success: LoRA adapter 'policy-v0001' added successfully."))
+        # A failure below must not leave the adapter loaded for the other tests (unloading twice is a harmless 404).
+        self.addCleanup(self.call, "/v1/unload_lora_adapter", {"lora_name": "policy-v0001"})
         status, models = self.call("/v1/models")
         self.assertEqual(status, 200)
         self.assertEqual([(m["id"], m["parent"], m["root"]) for m in models["data"]],
