@@ -137,6 +137,15 @@ class PolicyServerTest(unittest.TestCase):
         self.assertEqual(len(answer["choices"][0]["token_ids"]), 1)
         self.assertEqual(answer["choices"][0]["finish_reason"], "stop")
 
+    def test_a_stop_string_ends_the_completion_and_is_left_out_of_the_content(self):
+        full = self.chat(max_tokens=24, seed=11, return_token_ids=True)["choices"][0]
+        stop = next(ch for ch in full["message"]["content"][1:] if ch.isascii() and ch.isalnum())
+        cut = self.chat(max_tokens=24, seed=11, stop=[stop], return_token_ids=True)["choices"][0]
+        self.assertEqual(cut["message"]["content"], full["message"]["content"].split(stop, 1)[0])
+        self.assertEqual(cut["finish_reason"], "stop")
+        self.assertEqual(cut["token_ids"], full["token_ids"][: len(cut["token_ids"])])
+        self.assertLess(len(cut["token_ids"]), len(full["token_ids"]))
+
     def test_an_adapter_loads_serves_other_logprobs_leaves_the_base_alone_and_unloads(self):
         before = self.chat(max_tokens=6, seed=5, logprobs=True, return_token_ids=True)
         status, text = self.call("/v1/load_lora_adapter", {"lora_name": "policy-v0001", "lora_path": self.adapter_dir})
@@ -162,13 +171,33 @@ class PolicyServerTest(unittest.TestCase):
         self.assertEqual([m["id"] for m in self.call("/v1/models")[1]["data"]], [self.base])
         self.assertEqual(self.chat(max_tokens=6, seed=5, logprobs=True, return_token_ids=True)["choices"][0], before["choices"][0])
 
+    def test_an_expert_lora_loads_and_serves_the_same_tokens_with_other_logprobs(self):
+        from tests.serve_fixtures import make_adapter
+
+        experts = make_adapter(self.model_dir, str(Path(self.tmp.name) / "experts"), seed=2, experts=True)
+        forced = {"guided_choice": ["theft"], "temperature": 0, "logprobs": True, "return_token_ids": True}
+        base = self.chat(**forced)
+        self.assertEqual(self.call("/v1/load_lora_adapter", {"lora_name": "experts", "lora_path": experts})[0], 200)
+        self.addCleanup(self.call, "/v1/unload_lora_adapter", {"lora_name": "experts"})
+        tuned = self.chat(model="experts", **forced)
+        self.assertEqual(tuned["choices"][0]["token_ids"], base["choices"][0]["token_ids"])
+        served = [e["logprob"] for e in tuned["choices"][0]["logprobs"]["content"]]
+        want = self.teacher_forced(tuned["prompt_token_ids"], tuned["choices"][0]["token_ids"], adapter=experts)
+        for got, expected in zip(served, want, strict=True):
+            self.assertAlmostEqual(got, expected, places=4)
+        self.assertGreater(max(abs(a["logprob"] - b) for a, b in zip(base["choices"][0]["logprobs"]["content"], served)), 0.01)
+
     def test_errors_come_in_openai_shape_with_vllm_statuses(self):
+        broken = Path(self.tmp.name) / "broken"
+        broken.mkdir(exist_ok=True)
+        (broken / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 4, "target_modules": ["no_such_module"]}))
         self.assertEqual(self.call("/v1/load_lora_adapter", {"lora_name": "dup", "lora_path": self.adapter_dir})[0], 200)
         try:
             cases = [
                 (self.call("/v1/load_lora_adapter", {"lora_name": "dup", "lora_path": self.adapter_dir}), 400, "already been loaded"),
                 (self.call("/v1/load_lora_adapter", {"lora_name": "gone", "lora_path": "/nonexistent/x"}), 404, "No adapter found"),
                 (self.call("/v1/load_lora_adapter", {"lora_name": "half"}), 400, "must be provided"),
+                (self.call("/v1/load_lora_adapter", {"lora_name": "broken", "lora_path": str(broken)}), 400, "no_such_module"),
                 (self.call("/v1/unload_lora_adapter", {"lora_name": "never"}), 404, "cannot be found"),
                 (self.call("/v1/chat/completions", {"model": "nope", "messages": MESSAGES}), 404, "does not exist"),
                 (self.call("/v1/chat/completions", {"model": self.base, "messages": MESSAGES, "n": 2}), 400, "n=1"),
@@ -186,6 +215,7 @@ class PolicyServerTest(unittest.TestCase):
             self.assertEqual(body["error"]["code"], want_status)
             self.assertIn(fragment, body["error"]["message"])
         self.assertEqual([m["id"] for m in self.call("/v1/models")[1]["data"]], [self.base])
+        self.assertEqual(self.chat(max_tokens=2, seed=1)["choices"][0]["finish_reason"], "length")  # still serving
 
 
 if __name__ == "__main__":
