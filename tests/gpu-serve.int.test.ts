@@ -23,6 +23,10 @@ let shared: Promise<PolicyServer> | null = null;
 const server = () => (shared ??= startPolicyServer());
 let adapterDir = '';
 
+// Started before any test (the contract's included) so a slow start on a busy box meets this long hook timeout,
+// not the 30 s test timeout.
+beforeAll(async () => void (await server()), 180_000);
+
 afterAll(async () => {
   if (shared) await (await shared).close();
 }, 60_000);
