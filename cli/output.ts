@@ -9,6 +9,18 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * `sia events | head -1`: once the reader has what it wanted it closes the pipe, and the next write fails with
+ * EPIPE. That is the reader's choice, not a failure, so sia stops quietly with 0. Log writes are synchronous,
+ * so stopping here never cuts an append in half.
+ */
+export function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 /** Renders any error as one clear line (plus a hint), sets the exit code; never prints a secret-bearing config. */
 export function reportError(error: unknown): void {
   if (isSiaError(error)) {
