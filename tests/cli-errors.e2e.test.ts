@@ -63,8 +63,9 @@ describe('CLI errors: one line, no stack trace, the exit code of the fault', () 
     expect(read.status).toBe(2);
     expect(read.stderr.split('\n')[0]).toBe(`sia: NotFoundError: no event log at ${join(missing, 'sia.db')}: its directory ${missing} does not exist`);
     const run = sia(['run', '--task', 'gsm8k', '--db', join(missing, 'sia.db')]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('create the directory');
+    expect(run.status).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`sia: NotFoundError: cannot create ${join(missing, 'sia.db')}: its directory ${missing} does not exist`);
+    expect(run.stderr).toContain(`create the directory first (mkdir -p ${missing})`);
     for (const result of [read, run]) expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 
