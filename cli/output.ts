@@ -17,7 +17,8 @@ export function printJson(value: unknown): void {
 export function exitQuietlyOnClosedPipe(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    console.error(`sia: cannot write the output: ${error.message}`);
+    process.exit(EXIT.failure);
   });
 }
 
@@ -28,7 +29,9 @@ export function reportError(error: unknown): void {
     process.exitCode = EXIT_BY_FAULT[error.fault] ?? EXIT.failure;
     return;
   }
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  console.error(`sia: unexpected error: ${message}`);
+  // Not one of ours: a bug in sia or a plugin. One line by default; the stack is for whoever debugs it.
+  const debug = Boolean(process.env.SIA_DEBUG);
+  const message = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+  console.error(`sia: unexpected error: ${message}${debug ? '' : '\n  hint: a bug in sia or a plugin; run again with SIA_DEBUG=1 for the stack trace and report it'}`);
   process.exitCode = EXIT.failure;
 }
