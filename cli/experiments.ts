@@ -87,7 +87,7 @@ function printTable(rows: ExperimentRow[], db: string): void {
   }
   const table = [
     ['ID', 'TASK', 'MODE', 'STATUS', 'BEST DEV', 'HOLDOUT', 'CREATED'],
-    ...rows.map((row) => [row.id, row.task, row.mode, row.status === 'finished' ? row.status : `${row.status}${row.finishReason === 'budget' ? ' (budget)' : ''}`, score(row.best.dev), score(row.best.holdout), row.createdAt]),
+    ...rows.map((row) => [row.id, row.task, row.mode, row.status, score(row.best.dev), score(row.best.holdout), row.createdAt]),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
   for (const line of table) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());

@@ -28,7 +28,7 @@ function explainListenError(error: unknown, args: ServeArgs): unknown {
     return new ResourceBusyError(`port ${args.port} on ${args.host} is already in use (another sia serve?)`, { hint: `stop that process or pick another port: --port ${args.port + 1} (or --port 0 for any free one)`, cause: error });
   }
   if (code === 'EACCES') {
-    return new ResourceBusyError(`not allowed to listen on port ${args.port} on ${args.host}`, { hint: 'ports below 1024 need privileges: pick a higher one with --port', cause: error });
+    return new ValidationError(`not allowed to listen on port ${args.port} on ${args.host}`, '--port', { hint: 'ports below 1024 need privileges: pick a higher one', cause: error });
   }
   if (code === 'EADDRNOTAVAIL') {
     return new ValidationError(`${args.host} is not an address of this machine`, '--host', { cause: error });
