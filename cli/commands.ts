@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { algosCommand } from './algos.ts';
 import { eventsCommand } from './events.ts';
+import { experimentsCommand } from './experiments.ts';
 import { verifyCommand } from './verify.ts';
 import { tasksCommand } from './tasks.ts';
 import { runCommand } from './run.ts';
@@ -16,4 +17,4 @@ import { exportCommand } from './export.ts';
 
 /** Every `sia` command, one file each. Add yours here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [runCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand, replayCommand, forkCommand, auditCommand, bisectCommand, reportCommand, storeCommand, exportCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, experimentsCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand, replayCommand, forkCommand, auditCommand, bisectCommand, reportCommand, storeCommand, exportCommand];

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { ValidationError } from '../core/errors.ts';
-import type { StoredEvent } from '../core/events/index.ts';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { SCHEMA_VERSIONS, type StoredEvent } from '../core/events/index.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -25,8 +26,10 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
   handler: (args) => {
     if (!Number.isInteger(args.after) || args.after < 0) throw new ValidationError('must be a non-negative integer', '--after');
     if (!Number.isInteger(args.limit) || args.limit < 1) throw new ValidationError('must be a positive integer', '--limit');
+    checkTypes(args.type ?? []);
     const store = openStore(args.db, { mode: 'read' });
     try {
+      if (args.stream !== undefined) checkStream(store, args.stream);
       const events = store.read({ streamId: args.stream, after: args.after, limit: args.limit, types: args.type as never });
       if (args.json) printJson({ events, next: events.length ? events[events.length - 1].position : args.after });
       else for (const event of events) console.log(formatEvent(event));
@@ -35,6 +38,22 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
     }
   },
 };
+
+/** A misspelt type would match nothing and print nothing, which reads as "no such events": refuse it instead. */
+function checkTypes(types: string[]): void {
+  const known = Object.keys(SCHEMA_VERSIONS);
+  const unknown = types.filter((type) => !known.includes(type));
+  if (unknown.length) throw new ValidationError(`unknown event type ${unknown.join(', ')}; known types: ${known.join(', ')}`, '--type');
+}
+
+/** Likewise a stream the log never had: say so, and point at the likely intended name. */
+function checkStream(store: EventStore, streamId: string): void {
+  if (store.streamVersion(streamId) > 0) return;
+  const prefixed = ['experiment-', 'run-', 'audit-'].map((prefix) => `${prefix}${streamId}`).find((candidate) => store.streamVersion(candidate) > 0);
+  throw new NotFoundError(`no stream ${streamId} in this log`, {
+    hint: prefixed ? `did you mean --stream ${prefixed}?` : 'streams are named experiment-<id>, run-<id> and audit-<id>; `sia experiments` lists the experiment ids',
+  });
+}
 
 function formatEvent(event: StoredEvent): string {
   const data = JSON.stringify(event.data);

@@ -1,7 +1,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands.ts';
-import { reportError } from './output.ts';
+import { exitQuietlyOnClosedPipe, reportError } from './output.ts';
+
+exitQuietlyOnClosedPipe();
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('sia')

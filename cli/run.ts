@@ -11,6 +11,8 @@ import { ISOLATION_CHOICES, resolveIsolation, type IsolationChoice } from '../pl
 import { loadTask } from '../plugins/tasks/index.ts';
 import { agentProviderNames, policyProviderNames, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
 import { trainerNames, type TrainerName } from '../plugins/trainers/index.ts';
+import { randomId } from '../loop/context.ts';
+import { exitWithResumeHintOnSignal } from './interrupt.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -70,16 +72,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
     const task = fresh ? await loadTask(fresh.task) : undefined;
     if (fresh) await sessionAlgorithms(fresh.algorithms ?? []);
     const store = openStore(args.db, { mode: 'create' });
+    // Chosen here rather than in the session so an interrupted fresh run can name what to resume.
+    const experimentId = args.resume ?? randomId('x');
+    const stopHandlingSignals = exitWithResumeHintOnSignal(store, { experimentId, db: args.db, extraFlags: resumeFlags(args) });
     try {
       const progress = (line: string) => process.stderr.write(`${line}\n`);
-      let experimentId: string;
       if (args.resume) {
         const resumed = resumeSettings(store, args.resume, config, args.override);
         // The recorded settings rebuild the same session; only --iterations may extend it.
         const settings = { ...resumed.settings, options: { ...resumed.settings.options, iterations: args.iterations ?? resumed.settings.options.iterations } };
-        experimentId = await runSession({ store, dbFile: args.db, settings, config: resumed.config, experimentId: args.resume, onProgress: progress });
+        await runSession({ store, dbFile: args.db, settings, config: resumed.config, experimentId, onProgress: progress });
       } else {
-        experimentId = await runSession({ store, dbFile: args.db, settings: fresh as SessionSettings, config, task, onProgress: progress });
+        await runSession({ store, dbFile: args.db, settings: fresh as SessionSettings, config, task, experimentId, onProgress: progress });
       }
       const summary = experimentSummary(store, experimentId);
       if (args.json) printJson(summary);
@@ -88,10 +92,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
         console.log(`log head ${summary.head.position}:${summary.head.hash} (keep it: \`sia verify --head ${summary.head.position}:${summary.head.hash}\` proves the log still holds it)`);
       }
     } finally {
+      stopHandlingSignals();
       store.close();
     }
   },
 };
+
+/** What `sia run --resume` needs repeated: the provider config file, and an --iterations extension of a resume (not recorded). */
+function resumeFlags(args: RunArgs): string[] {
+  return [...(args.config ? ['--config', args.config] : []), ...(args.resume && args.iterations !== undefined ? ['--iterations', String(args.iterations)] : []), ...(args.override ? ['--override'] : [])];
+}
 
 function settingsFrom(args: RunArgs, config: ReturnType<typeof loadConfig>): SessionSettings {
   const positive = (value: number | undefined, field: string) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandModule } from 'yargs';
+import { ResourceBusyError, ValidationError } from '../core/errors.ts';
 import { startServer } from '../server/serve.ts';
 import { openStore } from './store.ts';
 import { servingGateway } from '../gateway/serving.ts';
@@ -18,6 +19,21 @@ function chooseToken(given: string | false | undefined): { token: string | null;
   if (given === false) return { token: null, generated: false };
   const token = given || process.env.SIA_TOKEN || null;
   return token ? { token, generated: false } : { token: randomBytes(24).toString('base64url'), generated: true };
+}
+
+/** Listen failures the user can fix, as one line naming the address; anything else passes through. */
+function explainListenError(error: unknown, args: ServeArgs): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return new ResourceBusyError(`port ${args.port} on ${args.host} is already in use (another sia serve?)`, { hint: `stop that process or pick another port: --port ${args.port + 1} (or --port 0 for any free one)`, cause: error });
+  }
+  if (code === 'EACCES') {
+    return new ValidationError(`not allowed to listen on port ${args.port} on ${args.host}`, '--port', { hint: 'ports below 1024 need privileges: pick a higher one', cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new ValidationError(`${args.host} is not an address of this machine`, '--host', { cause: error });
+  }
+  return error;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -40,7 +56,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       server = await startServer(store, { host: args.host, port: args.port, token, gateway: await servingGateway(store, args.db, args.node) });
     } catch (error) {
       store.close();
-      throw error;
+      throw explainListenError(error, args);
     }
     if (token) {
       // A token the user chose is theirs to keep out of terminal logs; a generated one must be shown to be used.

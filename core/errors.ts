@@ -49,6 +49,12 @@ export class IllegalStateError extends SiaError {
   override readonly status = 409;
 }
 
+/** A port or similar resource another process holds (a second `sia serve` on the same port): pick another. */
+export class ResourceBusyError extends SiaError {
+  override readonly fault: Fault = 'user';
+  override readonly status = 409;
+}
+
 /** Optimistic concurrency: the stream moved on since the writer read it. Retry after re-reading. */
 export class ConcurrencyError extends SiaError {
   override readonly fault: Fault = 'conflict';

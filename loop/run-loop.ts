@@ -2,6 +2,7 @@ import { compareOnSplit } from '../core/loop/gate.ts';
 import { nextStep, type NextStep } from '../core/loop/next-step.ts';
 import { evaluationSeed, gateSeed } from '../core/loop/seeds.ts';
 import type { LoopState } from '../core/loop/state.ts';
+import { clipAtWord } from '../core/text.ts';
 import { budgetExceeded } from './budget.ts';
 import type { LoopContext } from './context.ts';
 import { evaluateNode } from './evaluate.ts';
@@ -88,7 +89,7 @@ const EFFECTS: Effects = {
   async feedback(context, log, step) {
     const decision = await feedbackStep(context, log, step);
     const what = decision.kind === 'weights' ? `weights (${decision.algorithm})` : decision.kind;
-    context.onProgress(`[iteration ${step.iteration + 1}/${context.options.iterations}] from ${step.nodeId}: ${what} — ${decision.rationale.slice(0, 140)}`);
+    context.onProgress(`[iteration ${step.iteration + 1}/${context.options.iterations}] from ${step.nodeId}: ${what} — ${clipAtWord(decision.rationale, RATIONALE_CHARS)}`);
   },
   train: trainStep,
   async gate(context, log, step) {
@@ -117,13 +118,17 @@ const EFFECTS: Effects = {
         usage: state.usage,
       },
     });
-    context.onProgress(`finished (${step.reason}): best ${best?.id ?? '-'} dev ${fmt(best?.scores.dev)} holdout ${fmt(best?.scores.holdout)}  ${usageLine(state)}`);
+    context.onProgress(`finished (${step.reason}): best ${best?.id ?? '-'} dev ${fmt(best?.scores.dev)} holdout ${fmt(best?.scores.holdout)}  ${usageLine(state, 'in all')}`);
   },
 };
 
+/** The whole rationale is in the log (feedback.decided); the progress line shows its start. */
+const RATIONALE_CHARS = 160;
+
 const fmt = (value: number | undefined | null) => (value === undefined || value === null ? '-' : value.toFixed(4));
 
-function usageLine(state: LoopState): string {
+/** The experiment's cumulative usage (every model call since it was created, resumes included), not this step's. */
+function usageLine(state: LoopState, label: 'so far' | 'in all' = 'so far'): string {
   const tokens = state.usage.promptTokens + state.usage.completionTokens;
-  return `[${tokens} tokens${state.usage.costUsd !== null ? `, $${state.usage.costUsd.toFixed(4)}` : ''}]`;
+  return `[${tokens} tokens ${label}${state.usage.costUsd !== null ? `, $${state.usage.costUsd.toFixed(4)}` : ''}]`;
 }

@@ -116,7 +116,8 @@ describe('sia verify against tampering', () => {
     const tables = new Database(other).prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     expect(tables).toEqual(['notes']);
     const missingDir = sia(['run', '--task', 'gsm8k', '--db', join(dir, 'no-such-dir', 'sia.db')]);
-    expect(missingDir.stderr.trim().split('\n')[0]).toBe(`sia: StoreError: cannot create ${join(dir, 'no-such-dir', 'sia.db')}: its directory does not exist`);
+    expect(missingDir.status).toBe(2);
+    expect(missingDir.stderr.trim().split('\n')[0]).toBe(`sia: NotFoundError: cannot create ${join(dir, 'no-such-dir', 'sia.db')}: its directory ${join(dir, 'no-such-dir')} does not exist`);
     expect(missingDir.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -32,7 +32,8 @@ export function createAuditor(context: LoopContext, experimentId: string, thresh
     const checks: CheckResult[] = [];
     for (const check of CHECKS) {
       const result = await check(input);
-      context.onProgress(`  ${result.passed ? 'pass' : 'FAIL'} ${result.name}: ${result.summary}`);
+      // Progress only: the verdict and summaries are the caller's output, printed once (sia audit, sia report).
+      context.onProgress(`  checked ${result.name} (${checks.length + 1}/${CHECKS.length})`);
       checks.push(result);
     }
     return { experimentId, atPosition: scope.position, clean: auditIsClean(checks), checks };
