@@ -64,20 +64,28 @@ def generate(model, prompt_ids, *, max_tokens, temperature, top_p, generator, eo
 
 @torch.inference_mode()
 def score_continuations(model, prompt_ids, continuations, *, pad_id, top_k=0):
-    """Teacher-forced steps of each continuation after prompt_ids, in one right-padded batch (pads sit after
-    every real token, so causal attention never sees them). Returns one list of Steps per continuation."""
-    rows = [list(prompt_ids) + list(c) for c in continuations]
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = torch.tensor(row)
-        mask[i, : len(row)] = 1
-    logits = model(input_ids=ids.to(model.device), attention_mask=mask.to(model.device)).logits.float()
+    """Teacher-forced steps of each continuation after prompt_ids. The prompt runs once and its KV cache is shared
+    by a right-padded batch of the continuations (pads sit after every real token, so causal attention never sees
+    them): guided choice over 200 charges costs one prompt pass, not 200. Returns one list of Steps each."""
+    device = model.device
+    prompt = model(input_ids=torch.tensor([list(prompt_ids)], device=device), use_cache=True)
+    first = torch.log_softmax(prompt.logits[0, -1].float(), dim=-1)
+    width = max(len(c) for c in continuations)
+    if width <= 1:
+        return [[_step(first, c[0], top_k)] if c else [] for c in continuations]
+    count, start = len(continuations), len(prompt_ids)
+    ids = torch.full((count, width), pad_id, dtype=torch.long)
+    mask = torch.ones((count, start + width), dtype=torch.long)
+    for i, row in enumerate(continuations):
+        ids[i, : len(row)] = torch.tensor(list(row))
+        mask[i, start + len(row):] = 0
+    past = prompt.past_key_values
+    past.batch_repeat_interleave(count)
+    positions = torch.arange(start, start + width, device=device).unsqueeze(0).expand(count, -1)
+    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), past_key_values=past, position_ids=positions, use_cache=True).logits.float()
     log_probs = torch.log_softmax(logits, dim=-1)
-    start = len(prompt_ids)
-    # The logits at position j predict token j + 1.
+    # Token 0 of every continuation is predicted by the prompt's last logits, token j > 0 by position j - 1.
     return [
-        [_step(log_probs[i, j - 1], row[j], top_k) for j in range(start, len(row))]
-        for i, row in enumerate(rows)
+        [_step(first if j == 0 else log_probs[i, j - 1], row[j], top_k) for j in range(len(row))]
+        for i, row in enumerate(continuations)
     ]
