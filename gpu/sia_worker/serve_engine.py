@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .serve_generate import choose, generate, score_continuations
+from .serve_generate import generate, guided_generate
 
 
 class ApiError(Exception):
@@ -170,16 +170,14 @@ class PolicyEngine:
         return steps, finish, content
 
     def _guided(self, model, prompt_ids, params, generator):
-        """Scores each choice followed by eos (a complete answer, so a choice that prefixes another is not
-        favoured) and draws one from softmax(total logprob / temperature): the model's own distribution
-        restricted to the choices, argmax at temperature 0."""
+        """Decodes one of the choices (each followed by eos, so a choice that prefixes another is a complete
+        answer only when eos follows) token by token under vLLM's masking: greedy at temperature 0."""
         choices = params["choices"]
         eos = min(self.eos_ids) if self.tokenizer.eos_token_id is None else self.tokenizer.eos_token_id
         spelled = [self.tokenizer(c, add_special_tokens=False).input_ids + [eos] for c in choices]
-        scored = score_continuations(model, prompt_ids, spelled, pad_id=self.pad_id, top_k=params["top_logprobs"])
-        totals = torch.tensor([sum(s.logprob for s in steps) for steps in scored], dtype=torch.float64)
-        pick = choose(totals, params["temperature"], params["top_p"], generator)
-        return scored[pick], "stop", choices[pick]
+        steps, pick = guided_generate(model, prompt_ids, spelled, temperature=params["temperature"], top_p=params["top_p"],
+                                      generator=generator, top_k=params["top_logprobs"])
+        return steps, "stop", choices[pick]
 
     def _text(self, ids):
         return self.tokenizer.decode(ids, skip_special_tokens=True)

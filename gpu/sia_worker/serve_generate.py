@@ -1,4 +1,4 @@
-"""Token-level decoding for the policy server: sampling with a KV cache, and scoring fixed continuations.
+"""Token-level decoding for the policy server: sampling with a KV cache, free or restricted to guided choices.
 
 Every logprob reported here is the raw model's (log_softmax of the logits, before temperature or top_p), as vLLM
 reports them by default: that is the number a trainer recomputes by teacher forcing the same tokens, so sampler
@@ -63,29 +63,25 @@ def generate(model, prompt_ids, *, max_tokens, temperature, top_p, generator, eo
 
 
 @torch.inference_mode()
-def score_continuations(model, prompt_ids, continuations, *, pad_id, top_k=0):
-    """Teacher-forced steps of each continuation after prompt_ids. The prompt runs once and its KV cache is shared
-    by a right-padded batch of the continuations (pads sit after every real token, so causal attention never sees
-    them): guided choice over 200 charges costs one prompt pass, not 200. Returns one list of Steps each."""
+def guided_generate(model, prompt_ids, spelled, *, temperature, top_p, generator, top_k=0):
+    """Guided choice the way vLLM decodes it: token by token, each step sampled from the model's distribution
+    restricted to the tokens that continue a choice still possible (every spelled choice ends with eos, so the
+    answer is complete when its eos is drawn). Reported logprobs stay the raw model's. Returns (steps, index)."""
     device = model.device
-    prompt = model(input_ids=torch.tensor([list(prompt_ids)], device=device), use_cache=True)
-    first = torch.log_softmax(prompt.logits[0, -1].float(), dim=-1)
-    width = max(len(c) for c in continuations)
-    if width <= 1:
-        return [[_step(first, c[0], top_k)] if c else [] for c in continuations]
-    count, start = len(continuations), len(prompt_ids)
-    ids = torch.full((count, width), pad_id, dtype=torch.long)
-    mask = torch.ones((count, start + width), dtype=torch.long)
-    for i, row in enumerate(continuations):
-        ids[i, : len(row)] = torch.tensor(list(row))
-        mask[i, start + len(row):] = 0
-    past = prompt.past_key_values
-    past.batch_repeat_interleave(count)
-    positions = torch.arange(start, start + width, device=device).unsqueeze(0).expand(count, -1)
-    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), past_key_values=past, position_ids=positions, use_cache=True).logits.float()
-    log_probs = torch.log_softmax(logits, dim=-1)
-    # Token 0 of every continuation is predicted by the prompt's last logits, token j > 0 by position j - 1.
-    return [
-        [_step(first if j == 0 else log_probs[i, j - 1], row[j], top_k) for j in range(len(row))]
-        for i, row in enumerate(continuations)
-    ]
+    alive, steps, past, position = list(range(len(spelled))), [], None, 0
+    feed = torch.tensor([list(prompt_ids)], device=device)
+    while True:
+        out = model(input_ids=feed, past_key_values=past, use_cache=True)
+        past = out.past_key_values
+        log_probs = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
+        allowed = torch.tensor(sorted({spelled[i][position] for i in alive}), device=log_probs.device)
+        masked = torch.full_like(log_probs, float("-inf"))
+        masked[allowed] = log_probs[allowed]
+        token_id = choose(masked, temperature, top_p, generator)
+        steps.append(_step(log_probs, token_id, top_k))
+        alive = [i for i in alive if spelled[i][position] == token_id]
+        position += 1
+        done = [i for i in alive if len(spelled[i]) == position]
+        if done:
+            return steps, done[0]
+        feed = torch.tensor([[token_id]], device=device)

@@ -105,14 +105,17 @@ class PolicyServerTest(unittest.TestCase):
         choice = answer["choices"][0]
         self.assertEqual([e["token"] for e in choice["logprobs"]["content"]], [f"token_id:{t}" for t in choice["token_ids"]])
 
-    def test_guided_choice_at_temperature_zero_is_the_choice_the_model_scores_highest(self):
+    def test_guided_choice_at_temperature_zero_follows_the_greedy_masked_path(self):
+        # vLLM masks token by token: the choices start with different tokens, so at temperature 0 the answer is
+        # the choice whose first token the model ranks highest, spelled to its end (then eos).
         choices = ["abc", "xyz", "qrs", "klm"]
         answer = self.chat(guided_choice=choices, temperature=0, logprobs=True, return_token_ids=True)
         prompt = answer["prompt_token_ids"]
         eos = self.engine.tokenizer.eos_token_id
         spelled = {c: self.engine.tokenizer(c, add_special_tokens=False).input_ids + [eos] for c in choices}
         totals = {c: sum(self.teacher_forced(prompt, ids)) for c, ids in spelled.items()}
-        best = max(totals, key=totals.get)
+        first = {c: self.teacher_forced(prompt, ids)[0] for c, ids in spelled.items()}
+        best = max(first, key=first.get)
         choice = answer["choices"][0]
         self.assertEqual(choice["message"]["content"], best)
         self.assertEqual(choice["token_ids"], spelled[best])
@@ -121,8 +124,8 @@ class PolicyServerTest(unittest.TestCase):
         self.assertEqual(newer["choices"][0]["message"]["content"], best)
 
     def test_guided_choice_samples_every_choice_at_high_temperature(self):
-        # Totals differ by a few nats at most under a random model, so at temperature 2 each of two choices
-        # turns up within 40 seeds unless the sampler ignores the seed or always takes the argmax.
+        # First-token logprobs differ by a few nats at most under a random model, so at temperature 2 each of two
+        # choices turns up within 40 seeds unless the sampler ignores the seed or always takes the argmax.
         picks = {self.chat(guided_choice=["yes", "no"], temperature=2, seed=s)["choices"][0]["message"]["content"]
                  for s in range(40)}
         self.assertEqual(picks, {"yes", "no"})
