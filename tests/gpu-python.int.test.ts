@@ -1,19 +1,15 @@
 /**
- * The Python half of the trainer contract, run from vitest: gpu/tests (golden vectors of training-anchors.md §1
- * on numpy, and on torch where installed; the toy worker end to end) and the stdlib schema checker on the same
- * documents zod accepts or rejects. Without python3 + numpy the suite is skipped with a printed reason.
+ * The Python half of the trainer contract, run from vitest in gpu/.venv (made by gpu/venv.sh, which `npm test`
+ * runs first): gpu/tests — golden vectors of training-anchors.md §1 on numpy and on torch (float64), the toy worker
+ * end to end, the policy server — and the stdlib schema checker on the same documents zod accepts or rejects.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { GPU_DIR } from '../plugins/trainers/local.ts';
 import { sampleJob, sampleRows } from './gpu-fixtures.ts';
-
-const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-const pythonMissing = probe.status === 0 ? null : `python3 with numpy is not available (${probe.error?.message ?? probe.stderr.trim()})`;
-if (pythonMissing) console.warn(`[gpu-python] SKIPPED: ${pythonMissing}`);
+import { GPU_DIR, requireVenv } from './support/venv.ts';
 
 function python(args: string[], input?: string) {
-  return spawnSync('python3', args, { cwd: GPU_DIR, encoding: 'utf8', input, timeout: 60_000 });
+  return spawnSync(requireVenv(), args, { cwd: GPU_DIR, encoding: 'utf8', input, timeout: 180_000 });
 }
 
 /** Returns null when the document passes gpu/schema/NAME, else the failing field path. */
@@ -35,13 +31,12 @@ function pythonSchemaVerdict(document: unknown, schemaName: string): string | nu
   return verdict === 'ok' ? null : verdict;
 }
 
-describe.skipIf(pythonMissing !== null)('gpu/ Python worker', () => {
-  it('passes gpu/tests (golden vectors, toy worker), reporting any skipped torch half', () => {
+describe('gpu/ Python worker', () => {
+  it('passes gpu/tests with nothing skipped: every golden vector on numpy and on torch, the toy worker, the policy server', { timeout: 200_000 }, () => {
     const done = python(['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.', '-v']);
-    const skipped = [...new Set(done.stderr.match(/skipped '[^']+'/g) ?? [])];
-    for (const line of skipped) console.warn(`[gpu-python] ${line}`);
     expect(done.status, done.stderr.slice(-3000)).toBe(0);
-    expect(done.stderr).toMatch(/NumpyLossGoldensTest/);
+    expect(done.stderr.match(/skipped '[^']+'/g) ?? []).toEqual([]);
+    for (const suite of ['NumpyLossGoldensTest', 'TorchLossGoldensTest', 'WorkerTest', 'PolicyServerTest']) expect(done.stderr).toMatch(new RegExp(`\\(tests\\.[a-z_]+\\.${suite}\\.`));
     expect(done.stderr).toMatch(/Ran \d+ tests/);
   });
 
