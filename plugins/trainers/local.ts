@@ -5,10 +5,9 @@
  * sia resumes by polling the same handle.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IllegalStateError, NotFoundError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { Trainer, TrainerStatus, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
 import { verifyAdapterDir } from './adapter-files.ts';
@@ -35,8 +34,10 @@ export function createLocalTrainer(options: LocalTrainerOptions): Trainer {
       const spec = parseTrainJob(job);
       const batch = encodeBatch(parseTrainRows(rows));
       const jobDir = join(workDir, 'jobs', spec.job_id);
+      // The job id is an idempotency key: a job running or done keeps its handle; a failed attempt is set aside.
       if (existsSync(join(jobDir, 'job.json'))) {
-        throw new IllegalStateError(`job ${spec.job_id} was already submitted`, { hint: `poll its handle ${jobDir}` });
+        if (readJobStatus(jobDir).state !== 'failed') return { handle: jobDir };
+        renameSync(jobDir, `${jobDir}.failed-${Date.now()}`);
       }
       mkdirSync(jobDir, { recursive: true });
       writeFileSync(join(jobDir, 'batch.jsonl'), batch);
@@ -79,7 +80,8 @@ function startWorker(jobDir: string, options: LocalTrainerOptions): void {
 
 /** The job's state from its folder alone (no in-memory state, so any sia process can poll any handle). */
 export function readJobStatus(jobDir: string): TrainerStatus {
-  if (!existsSync(join(jobDir, 'job.json'))) throw new NotFoundError(`no local training job at ${jobDir}`);
+  // Lost (or never submitted here): failed, so the loop resubmits the job from the log.
+  if (!existsSync(join(jobDir, 'job.json'))) return { state: 'failed', error: `no local training job at ${jobDir}` };
   const outcome = readOutcome(jobDir);
   if (outcome) return outcome;
   if (workerAlive(jobDir)) return runningStatus(jobDir);

@@ -60,6 +60,9 @@ export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
   const functionName = options.functionName ?? 'train';
   let client: Promise<ModalClientLike> | null = options.client ? Promise.resolve(options.client) : null;
   const getClient = () => (client ??= loadModalClient());
+  // The job id is an idempotency key within this process: a call running or done keeps its handle. Modal cannot
+  // look calls up by job id, so across restarts the loop's recorded handle (training.submitted) plays this part.
+  const calls = new Map<string, string>();
 
   const onVolume = (path: string, field: string): string => {
     if (!path.startsWith('/')) return `${mount}/${path}`;
@@ -71,6 +74,8 @@ export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
     id: 'modal',
     async submit(job: TrainJob, rows: TrainRow[]) {
       const spec = parseTrainJob(job);
+      const earlier = calls.get(spec.job_id);
+      if (earlier && (await this.poll(earlier)).state !== 'failed') return { handle: earlier };
       const batch = new TextEncoder().encode(encodeBatch(parseTrainRows(rows)));
       const remoteJob: TrainJob = {
         ...spec,
@@ -86,6 +91,7 @@ export function createModalTrainer(options: ModalTrainerOptions = {}): Trainer {
       const call = await train.spawn([remoteJob, batch, runOptions]).catch(async (cause: unknown) => {
         throw sdkError(cause, await loadSdk(), `cannot spawn ${appName}/${functionName} for job ${spec.job_id}`);
       });
+      calls.set(spec.job_id, call.functionCallId);
       return { handle: call.functionCallId };
     },
     async poll(handle: string): Promise<TrainerStatus> {

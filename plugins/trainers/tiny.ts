@@ -142,7 +142,10 @@ export function createTinyTrainer(options: TinyTrainerOptions = {}): Trainer {
     async submit(rawJob, rawRows) {
       const job = parseTrainJob(rawJob);
       const handle = encodeHandle(job);
-      if (jobs.has(handle)) return { handle };
+      // The job id is an idempotency key: a job running or done (here, or on disk from before a restart) keeps its
+      // handle; a failed one runs again.
+      const earlier = jobs.get(handle) ?? recover(handle);
+      if (earlier.state !== 'failed') return { handle };
       const rows = parseTrainRows(rawRows);
       checkJob(job, rows, sha256Hex(encodeBatch(rawRows)), config);
       const prepared = prepareRows(config, rows, job.loss.kind);
