@@ -16,5 +16,5 @@ import { storeCommand } from './store-copy.ts';
 import { exportCommand } from './export.ts';
 
 /** Every `sia` command, one file each. Add yours here. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules each declare their own argument types
 export const commands: CommandModule<any, any>[] = [runCommand, experimentsCommand, lineageCommand, eventsCommand, verifyCommand, tasksCommand, algosCommand, serveCommand, replayCommand, forkCommand, auditCommand, bisectCommand, reportCommand, storeCommand, exportCommand];

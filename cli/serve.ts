@@ -51,7 +51,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   handler: async (args) => {
     const { token, generated } = chooseToken(args.token);
     const store = openStore(args.db, { mode: 'write' });
-    let server;
+    let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
       server = await startServer(store, { host: args.host, port: args.port, token, gateway: await servingGateway(store, args.db, args.node) });
     } catch (error) {

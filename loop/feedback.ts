@@ -42,7 +42,7 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     rewardStatistics: statistics,
     agent: context.stack.feedback.id,
   };
-  let answer;
+  let answer: Awaited<ReturnType<typeof context.stack.feedback.decide>>;
   try {
     answer = await context.stack.feedback.decide(feedbackContext);
   } catch (error) {

@@ -10,7 +10,7 @@ import {
   FunctionTimeoutError, InternalFailure, InvalidError, ModalClient, NotFoundError as ModalNotFoundError,
   RemoteError, ResourceExhaustedError, TimeoutError,
 } from 'modal';
-import { NotFoundError, PluginError, SiaError, ValidationError } from '../core/errors.ts';
+import { NotFoundError, PluginError, type SiaError, ValidationError } from '../core/errors.ts';
 import { createModalTrainer, MODAL_SDK_VERSION, type ModalClientLike, type ModalFunctionCallLike } from '../plugins/trainers/modal.ts';
 import { sampleJob, sampleRows } from './gpu-fixtures.ts';
 

@@ -102,7 +102,7 @@ function recordServing(data: EventData<'weights.served'>, state: LoopState): Sia
 
 function gate(command: Extract<LoopCommand, { type: 'Gate' }>, state: LoopState): SiaEvent[] {
   const node = state.nodes[command.nodeId];
-  if (!node || node.status !== 'proposed') throw new IllegalStateError(`node ${command.nodeId} is not waiting for the gate`);
+  if (node?.status !== 'proposed') throw new IllegalStateError(`node ${command.nodeId} is not waiting for the gate`);
   const data = { experimentId: state.experimentId as string, nodeId: node.id, comparison: command.comparison };
   if (node.kind === 'weights') {
     const adapterId = node.adapterId as string;

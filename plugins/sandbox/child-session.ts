@@ -3,7 +3,7 @@
  * turns whatever happens (a result, a throw, a hang, a flood, a crash) into a settlement. A session that was
  * killed or exited is dead; the caller starts a fresh one for the remaining examples.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
 import { postChatToGateway, type DirectGatewayCall } from './gateway-client.ts';

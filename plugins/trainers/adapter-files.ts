@@ -32,7 +32,7 @@ export function writeAdapterDir(dir: string, files: Record<string, string | Uint
     hashes[name] = sha256Hex(content);
   }
   const manifest: AdapterManifest = { ...fields, files: hashes };
-  writeFileSync(join(staging, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   if (existsSync(dir)) rmSync(dir, { recursive: true });
   renameSync(staging, dir);
   return manifest;
@@ -102,10 +102,10 @@ export function writeTinyAdapter(dir: string, write: TinyAdapterWrite): AdapterM
   for (const tensor of adapterTensors(write.adapter)) tensors[tensor.name] = { shape: tensor.shape, data: tensor.data };
   const weights = encodeSafetensors(tensors, { format: 'pt' });
   const files: Record<string, string | Uint8Array> = {
-    [ADAPTER_CONFIG_FILE]: JSON.stringify(peftConfig(write), null, 2) + '\n',
+    [ADAPTER_CONFIG_FILE]: `${JSON.stringify(peftConfig(write), null, 2)}\n`,
     [ADAPTER_WEIGHTS_FILE]: weights,
   };
-  if (write.metrics) files[METRICS_FILE] = write.metrics.map((line) => JSON.stringify(line)).join('\n') + '\n';
+  if (write.metrics) files[METRICS_FILE] = `${write.metrics.map((line) => JSON.stringify(line)).join('\n')}\n`;
   return writeAdapterDir(dir, files, { ...write.manifest, base_model: TINY_BASE_MODEL, base_revision: tinyBaseRevision(write.modelConfig) });
 }
 

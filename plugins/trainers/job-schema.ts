@@ -134,7 +134,7 @@ export function parseTrainRows(values: unknown[]): TrainRow[] {
 
 /** The batch file exactly as the worker reads it: one JSON row per line. */
 export function encodeBatch(rows: TrainRow[]): string {
-  return rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+  return `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 }
 
 /** JSON Schema documents keyed by the file name they have under gpu/schema/. */
@@ -146,7 +146,7 @@ export function trainerJsonSchemas(): Record<string, unknown> {
 }
 
 export function renderJsonSchema(schema: unknown): string {
-  return JSON.stringify(schema, null, 2) + '\n';
+  return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
 /** Regenerates gpu/schema/*.json (run: node bin/run-ts.js gpu/write-schemas.ts). */

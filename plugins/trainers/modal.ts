@@ -154,10 +154,11 @@ const GRPC_NOT_FOUND = 5;
 let sdkModule: Promise<ModalSdk> | null = null;
 /** Imported on first use: the SDK (gRPC, protobufs) takes about a second to load, which no other trainer should pay. */
 function loadSdk(): Promise<ModalSdk> {
-  return (sdkModule ??= import('modal').catch((cause: unknown) => {
+  sdkModule ??= import('modal').catch((cause: unknown) => {
     sdkModule = null;
     throw new PluginError('modal', `cannot load the Modal JS SDK: ${messageOf(cause)}`, { hint: `reinstall sia's dependencies (npm ci); they pin modal@${MODAL_SDK_VERSION}`, cause });
-  }));
+  });
+  return sdkModule;
 }
 
 /** The real client. Refuses early without credentials, so nothing reaches Modal's servers unauthenticated. */

@@ -54,7 +54,10 @@ input.on('data', (chunk) => {
 async function run(header, payload) {
   try {
     let offset = 0;
-    const take = (length) => payload.subarray(offset, (offset += length));
+    const take = (length) => {
+      offset += length;
+      return payload.subarray(offset - length, offset);
+    };
     const x = take(header.sizes.x);
     const mask = take(header.sizes.mask);
     const weights = Object.fromEntries(WEIGHTS.map((name) => [name, take(header.sizes[name])]));
