@@ -6,8 +6,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildRows, type ChainHead, type EventRow, RAW_COLUMNS, toRawRow } from '../core/store/chain.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { buildRows, RAW_COLUMNS, toRawRow, type ChainHead, type EventRow } from '../core/store/chain.ts';
 import { logEvent } from '../tests/support/events.ts';
 
 const TOTAL = Number(process.argv[2] ?? 100_000);

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
-import { experimentSummary, type ExperimentSummaryJson } from '../loop/summary.ts';
+import { type ExperimentSummaryJson, experimentSummary } from '../loop/summary.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 
 const args = process.argv.slice(2);
@@ -34,7 +34,15 @@ async function run(task: string, mode: 'h' | 'w+h', runIterations: number): Prom
   const store = openSqliteEventStore(dbFile);
   const started = performance.now();
   try {
-    const settings: SessionSettings = { task, mode, seed, agents: 'offline', policy: 'tiny', trainer: 'tiny', options: { ...DEFAULT_OPTIONS, iterations: runIterations } };
+    const settings: SessionSettings = {
+      task,
+      mode,
+      seed,
+      agents: 'offline',
+      policy: 'tiny',
+      trainer: 'tiny',
+      options: { ...DEFAULT_OPTIONS, iterations: runIterations },
+    };
     const experimentId = await runSession({ store, dbFile, settings, config: {}, task: await loadTask(task) });
     return { summary: experimentSummary(store, experimentId), seconds: (performance.now() - started) / 1000 };
   } finally {
@@ -68,14 +76,22 @@ for (const task of tasks) {
   const both = await run(task, 'w+h', iterations);
   const metric = (await loadTask(task)).metric.name;
   rows.push(`| ${task} | ${metric} | ${pair(initial.summary)} | ${pair(harness.summary)} | ${pair(both.summary)} |`);
-  const accepted = (summary: ExperimentSummaryJson) => summary.nodes.filter((node) => node.kind !== 'seed' && node.status === 'accepted').map((node) => node.kind).join(', ') || 'none';
+  const accepted = (summary: ExperimentSummaryJson) =>
+    summary.nodes
+      .filter((node) => node.kind !== 'seed' && node.status === 'accepted')
+      .map((node) => node.kind)
+      .join(', ') || 'none';
   details.push(`### ${task} (H ${harness.seconds.toFixed(0)} s, W+H ${both.seconds.toFixed(0)} s)`);
-  details.push(`- H accepted: ${accepted(harness.summary)}; W+H accepted: ${accepted(both.summary)}; W+H decisions: ${both.summary.decisions.map((d) => (d.kind === 'weights' ? `weights(${d.algorithm})` : d.kind)).join(', ')}`);
+  details.push(
+    `- H accepted: ${accepted(harness.summary)}; W+H accepted: ${accepted(both.summary)}; W+H decisions: ${both.summary.decisions.map((d) => (d.kind === 'weights' ? `weights(${d.algorithm})` : d.kind)).join(', ')}`,
+  );
   for (const line of weightUpdates(both.summary)) details.push(`- ${line}`);
   console.error(`${task}: done in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s so far`);
 }
 
-console.log(`Embedded default (offline agents, tiny policy, tiny trainer), seed ${seed}, ${iterations} iterations each; best node by dev, scores as dev / holdout.\n`);
+console.log(
+  `Embedded default (offline agents, tiny policy, tiny trainer), seed ${seed}, ${iterations} iterations each; best node by dev, scores as dev / holdout.\n`,
+);
 console.log('| task | metric | Initial dev / holdout | H dev / holdout | W+H dev / holdout |');
 console.log('|---|---|---|---|---|');
 for (const row of rows) console.log(row);

@@ -7,8 +7,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildRows, type ChainHead, RAW_COLUMNS, toRawRow } from '../core/store/chain.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { buildRows, RAW_COLUMNS, toRawRow, type ChainHead } from '../core/store/chain.ts';
 import { auditScope } from '../loop/audit/scope.ts';
 import { createExperimentLog, requireExperiment } from '../loop/experiment-log.ts';
 import { experimentOfNode } from '../loop/recorded.ts';
@@ -20,11 +20,21 @@ import { LEAKY_TASK } from '../tests/support/planted-hacks.ts';
 const FILLER = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 5;
 const LOADS = 30;
-const settings = { task: LEAKY_TASK, mode: 'h' as const, seed: 0, agents: 'offline' as const, policy: 'tiny' as const, trainer: 'tiny' as const, options: { ...DEFAULT_OPTIONS, iterations: 1 } };
+const settings = {
+  task: LEAKY_TASK,
+  mode: 'h' as const,
+  seed: 0,
+  agents: 'offline' as const,
+  policy: 'tiny' as const,
+  trainer: 'tiny' as const,
+  options: { ...DEFAULT_OPTIONS, iterations: 1 },
+};
 
 function fill(store: ReturnType<typeof openSqliteEventStore>, total: number): void {
   const insert = store.database.prepare(`INSERT INTO events (${RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const upsert = store.database.prepare('INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version');
+  const upsert = store.database.prepare(
+    'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version',
+  );
   let head: ChainHead = { position: 0, hash: '' };
   const batch = store.database.transaction((from: number) => {
     const runId = `filler-${Math.floor(from / 1000)}`;
@@ -57,10 +67,12 @@ const runTimes: Record<'empty' | 'big', number[]> = { empty: [], big: [] };
 const experiments: Record<'empty' | 'big', string> = { empty: '', big: '' };
 for (let i = 0; i < RUNS; i++) {
   for (const which of ['empty', 'big'] as const) {
-    runTimes[which].push(await timed(async () => {
-      experiments[which] = await runSession({ store: stores[which], dbFile: logs[which], settings, config: {} });
-      experimentSummary(stores[which], experiments[which]);
-    }));
+    runTimes[which].push(
+      await timed(async () => {
+        experiments[which] = await runSession({ store: stores[which], dbFile: logs[which], settings, config: {} });
+        experimentSummary(stores[which], experiments[which]);
+      }),
+    );
   }
 }
 
@@ -74,7 +86,9 @@ console.log(`ratio ${(median(runTimes.big) / median(runTimes.empty)).toFixed(2)}
 for (const [name, load] of Object.entries(loads)) {
   const times: Record<'empty' | 'big', number[]> = { empty: [], big: [] };
   for (let i = 0; i < LOADS; i++) for (const which of ['empty', 'big'] as const) times[which].push(await timed(() => load(which)));
-  console.log(`ratio ${(median(times.big) / median(times.empty)).toFixed(2)} (goal 1.1) ${name} load, ${FILLER}-event log / empty log (${median(times.empty).toFixed(2)} ms vs ${median(times.big).toFixed(2)} ms)`);
+  console.log(
+    `ratio ${(median(times.big) / median(times.empty)).toFixed(2)} (goal 1.1) ${name} load, ${FILLER}-event log / empty log (${median(times.empty).toFixed(2)} ms vs ${median(times.big).toFixed(2)} ms)`,
+  );
 }
 stores.empty.close();
 stores.big.close();

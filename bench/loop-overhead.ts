@@ -12,9 +12,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { createLoopGateway } from '../gateway/loop-gateway.ts';
-import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
-import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
+import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
+import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
 import { chargeClasses, loadLawbenchExamples } from '../plugins/tasks/lawbench/data.ts';
 
 // Many calls: on a shared machine the mean is moved by a few preempted calls, which must average out.
@@ -32,7 +32,10 @@ const gateway = createLoopGateway(store, () => policy);
 const unrecorded: DirectGatewayCall = async (_runId, _exampleId, body) => {
   const request = body as { messages: Array<{ role: 'user'; content: string }>; guided_choice: string[] };
   const answer = await policy.chat({ model: 'policy', messages: request.messages, guidedChoice: request.guided_choice, temperature: 0 });
-  return { status: 200, body: { choices: [{ message: { role: 'assistant', content: answer.content }, logprobs: { content: answer.logprobs.map((logprob) => ({ logprob })) } }] } };
+  return {
+    status: 200,
+    body: { choices: [{ message: { role: 'assistant', content: answer.content }, logprobs: { content: answer.logprobs.map((logprob) => ({ logprob })) } }] },
+  };
 };
 const sandbox = createChildProcessSandbox({
   gatewayCall: (runId, exampleId, body) => (exampleId?.startsWith('recorded') ? gateway.complete(runId, exampleId, body) : unrecorded(runId, exampleId, body)),
@@ -80,7 +83,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)]!;
 for (const [name, values] of Object.entries(times)) {
-  console.log(`${name.padEnd(11)} ${values.length} calls: mean ${mean(values).toFixed(3)} ms, median ${median(values).toFixed(3)} ms, p99 ${p99(values).toFixed(3)} ms`);
+  console.log(
+    `${name.padEnd(11)} ${values.length} calls: mean ${mean(values).toFixed(3)} ms, median ${median(values).toFixed(3)} ms, p99 ${p99(values).toFixed(3)} ms`,
+  );
 }
 const steps = store.read({ streamId: 'run-bench', types: ['run.step_recorded'] }).length;
 console.log(`recorded ${steps} llm_call events; chain ${store.verify().ok ? 'intact' : 'BROKEN'}; load average ${loadavg()[0]!.toFixed(1)}`);

@@ -32,7 +32,9 @@ async function serveTargets(file: string): Promise<void> {
     .get('/bare-large', (c) => c.body(lineageSized, 200, { 'content-type': 'application/json' }));
   const bareServer = serve({ fetch: bare.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((resolve) => bareServer.once('listening', resolve));
-  process.stdout.write(`${JSON.stringify({ lineage: lineage.url, bare: `http://127.0.0.1:${(bareServer.address() as { port: number }).port}`, coldMs, bytes: lineageSized.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ lineage: lineage.url, bare: `http://127.0.0.1:${(bareServer.address() as { port: number }).port}`, coldMs, bytes: lineageSized.length })}\n`,
+  );
 }
 
 async function main(nodes: number, seconds: number): Promise<void> {
@@ -44,11 +46,12 @@ async function main(nodes: number, seconds: number): Promise<void> {
   console.log(`log: ${fixture.nodeIds.length} nodes, ${store.head()} events, written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/server.ts', '--serve', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const urls = await new Promise<{ lineage: string; bare: string; coldMs: number; bytes: number }>((resolve) => child.stdout.once('data', (chunk) => resolve(JSON.parse(String(chunk)))));
+  const urls = await new Promise<{ lineage: string; bare: string; coldMs: number; bytes: number }>((resolve) =>
+    child.stdout.once('data', (chunk) => resolve(JSON.parse(String(chunk)))),
+  );
   const lineagePath = `${urls.lineage}/api/experiments/${fixture.experimentId}/lineage`;
   console.log(`first lineage request (projection from the log, in process): ${urls.coldMs.toFixed(0)} ms, body ${(urls.bytes / 1e6).toFixed(2)} MB`);
   try {
-
     const bare = await load(`${urls.bare}/bare`, seconds);
     const bareLarge = await load(`${urls.bare}/bare-large`, seconds);
     const lineage = await load(lineagePath, seconds);
@@ -58,7 +61,10 @@ async function main(nodes: number, seconds: number): Promise<void> {
     const writer = setInterval(() => {
       const runId = `bench-run-${runs++}`;
       const nodeId = fixture.nodeIds[runs % fixture.nodeIds.length];
-      store.append(`run-${runId}`, [runStarted(fixture.experimentId, runId, nodeId, 'dev'), runFinished(fixture.experimentId, runId, nodeId, 'dev', Math.random())]);
+      store.append(`run-${runId}`, [
+        runStarted(fixture.experimentId, runId, nodeId, 'dev'),
+        runFinished(fixture.experimentId, runId, nodeId, 'dev', Math.random()),
+      ]);
     }, 50);
     const growing = await load(lineagePath, seconds);
     clearInterval(writer);

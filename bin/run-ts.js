@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 // Runs a TypeScript file (bench scripts, test child processes) under tsx's loader: `node bin/run-ts.js FILE [ARGS]`.
 import { register } from 'tsx/esm/api';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 
 register();
 const [file, ...rest] = process.argv.slice(2);

@@ -1,7 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
-import { lossKindOf } from '../plugins/algorithms/index.ts';
+import type { CommandModule } from 'yargs';
 import { sessionAlgorithms } from '../loop/session.ts';
+import { lossKindOf } from '../plugins/algorithms/index.ts';
 import { printJson } from './output.ts';
 
 interface AlgosArgs {
@@ -12,7 +12,12 @@ interface AlgosArgs {
 const listCommand: CommandModule<object, AlgosArgs> = {
   command: 'list',
   describe: 'list the RL algorithms a weight update can use',
-  builder: (yargs) => yargs.option('load', { type: 'string', array: true, describe: 'also load and check your own algorithm file or folder (as `sia run --algorithm`)' }) as never,
+  builder: (yargs) =>
+    yargs.option('load', {
+      type: 'string',
+      array: true,
+      describe: 'also load and check your own algorithm file or folder (as `sia run --algorithm`)',
+    }) as never,
   handler: async (args) => {
     const algorithms = (await sessionAlgorithms((args.load ?? []).map((path) => resolve(path)))).map((algorithm) => ({
       id: algorithm.id,
@@ -28,7 +33,8 @@ const listCommand: CommandModule<object, AlgosArgs> = {
     const header = { id: 'ID', title: 'TITLE', suits: 'SUITS (reward shape)', lossKind: 'LOSS' };
     const rows = [header, ...algorithms];
     const width = (key: 'id' | 'title' | 'suits') => Math.max(...rows.map((row) => row[key].length));
-    for (const row of rows) console.log([row.id.padEnd(width('id')), row.title.padEnd(width('title')), row.suits.padEnd(width('suits')), row.lossKind].join('  '));
+    for (const row of rows)
+      console.log([row.id.padEnd(width('id')), row.title.padEnd(width('title')), row.suits.padEnd(width('suits')), row.lossKind].join('  '));
   },
 };
 

@@ -51,7 +51,9 @@ function checkStream(store: EventStore, streamId: string): void {
   if (store.streamVersion(streamId) > 0) return;
   const prefixed = ['experiment-', 'run-', 'audit-'].map((prefix) => `${prefix}${streamId}`).find((candidate) => store.streamVersion(candidate) > 0);
   throw new NotFoundError(`no stream ${streamId} in this log`, {
-    hint: prefixed ? `did you mean --stream ${prefixed}?` : 'streams are named experiment-<id>, run-<id> and audit-<id>; `sia experiments` lists the experiment ids',
+    hint: prefixed
+      ? `did you mean --stream ${prefixed}?`
+      : 'streams are named experiment-<id>, run-<id> and audit-<id>; `sia experiments` lists the experiment ids',
   });
 }
 

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { bestNode } from '../core/loop/next-step.ts';
-import { lineageProjection, type ExperimentSummary, type LineageState } from '../core/projections/lineage.ts';
+import { type ExperimentSummary, type LineageState, lineageProjection } from '../core/projections/lineage.ts';
 import { project } from '../core/store/index.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
@@ -90,8 +90,15 @@ function printTable(rows: ExperimentRow[], db: string): void {
     ...rows.map((row) => [row.id, row.task, row.mode, row.status, score(row.best.dev), score(row.best.holdout), row.createdAt]),
   ];
   const widths = table[0].map((_, column) => Math.max(...table.map((line) => line[column].length)));
-  for (const line of table) console.log(line.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+  for (const line of table)
+    console.log(
+      line
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    );
   const running = rows.find((row) => row.status === 'running');
   // A killed run looks like a running one in the log: say how to continue it rather than let it look stuck.
-  if (running) console.log(`\nrunning: no experiment.finished yet — still going, or interrupted; continue one with \`sia run --resume ${running.id} --db ${db}\``);
+  if (running)
+    console.log(`\nrunning: no experiment.finished yet — still going, or interrupted; continue one with \`sia run --resume ${running.id} --db ${db}\``);
 }

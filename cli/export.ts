@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ValidationError } from '../core/errors.ts';
-import { GEN_AI_SEMCONV_VERSION } from '../plugins/exporters/otel-spans.ts';
 import { exportExperimentOtel } from '../plugins/exporters/otel.ts';
+import { GEN_AI_SEMCONV_VERSION } from '../plugins/exporters/otel-spans.ts';
 import { experimentPositional } from './options.ts';
 import { openStore } from './store.ts';
 

@@ -1,8 +1,8 @@
-import { experimentPositional } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
-import { lineageProjection, type LineageNode } from '../core/projections/lineage.ts';
+import { type LineageNode, lineageProjection } from '../core/projections/lineage.ts';
 import { project } from '../core/store/index.ts';
+import { experimentPositional } from './options.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -41,7 +41,8 @@ function printTree(nodes: LineageNode[], bestNodeId: string | null, position: nu
   for (const node of nodes) children.set(node.parentId, [...(children.get(node.parentId) ?? []), node]);
   const scores = (node: LineageNode) => (['train', 'dev', 'holdout'] as const).map((split) => `${split} ${node.scores[split]?.toFixed(4) ?? '-'}`).join('  ');
   const walk = (node: LineageNode, depth: number) => {
-    const what = node.kind === 'weights' ? `weights ${node.algorithm} → ${node.adapterId}` : node.kind === 'harness' ? `harness ${node.operator ?? ''}` : 'seed';
+    const what =
+      node.kind === 'weights' ? `weights ${node.algorithm} → ${node.adapterId}` : node.kind === 'harness' ? `harness ${node.operator ?? ''}` : 'seed';
     console.log(`${'  '.repeat(depth)}${node.id === bestNodeId ? '*' : '-'} ${node.id} [${node.status}] ${what}  ${scores(node)}`);
     for (const child of children.get(node.id) ?? []) walk(child, depth + 1);
   };

@@ -8,7 +8,12 @@ exitQuietlyOnClosedPipe();
 const cli = yargs(hideBin(process.argv))
   .scriptName('sia')
   .usage('sia — self-improving agents with an event-sourced memory\n\nUsage: $0 <command> [options]')
-  .option('db', { type: 'string', default: process.env.SIA_DB || './sia.db', describe: 'event log: a SQLite file, or postgres://USER@HOST/DB for a shared log (default $SIA_DB, else ./sia.db)', global: true })
+  .option('db', {
+    type: 'string',
+    default: process.env.SIA_DB || './sia.db',
+    describe: 'event log: a SQLite file, or postgres://USER@HOST/DB for a shared log (default $SIA_DB, else ./sia.db)',
+    global: true,
+  })
   .option('json', { type: 'boolean', default: false, describe: 'print machine-readable JSON', global: true })
   .command(commands)
   .demandCommand(1, 'name a command (see --help)')

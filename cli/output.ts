@@ -1,4 +1,4 @@
-import { isSiaError, type Fault } from '../core/errors.ts';
+import { type Fault, isSiaError } from '../core/errors.ts';
 
 /** Exit codes: 1 a failure, 2 bad usage/input, 3 the log was tampered with (or is no sia log), 4 audit findings, 5 a log from a newer sia. */
 export const EXIT = { failure: 1, usage: 2, tampered: 3, findings: 4, newer: 5 } as const;
@@ -32,6 +32,8 @@ export function reportError(error: unknown): void {
   // Not one of ours: a bug in sia or a plugin. One line by default; the stack is for whoever debugs it.
   const debug = Boolean(process.env.SIA_DEBUG);
   const message = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
-  console.error(`sia: unexpected error: ${message}${debug ? '' : '\n  hint: a bug in sia or a plugin; run again with SIA_DEBUG=1 for the stack trace and report it'}`);
+  console.error(
+    `sia: unexpected error: ${message}${debug ? '' : '\n  hint: a bug in sia or a plugin; run again with SIA_DEBUG=1 for the stack trace and report it'}`,
+  );
   process.exitCode = EXIT.failure;
 }

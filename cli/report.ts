@@ -1,7 +1,7 @@
-import { experimentPositional } from './options.ts';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../loop/config.ts';
 import { writeReport } from '../loop/report/index.ts';
+import { experimentPositional } from './options.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -25,7 +25,14 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const config = loadConfig(args.config);
     const store = openStore(args.db, { mode: 'write' });
     try {
-      const report = await writeReport({ store, dbFile: args.db, config, experimentId: args.experiment, outDir: args.out, onProgress: (line) => process.stderr.write(`${line}\n`) });
+      const report = await writeReport({
+        store,
+        dbFile: args.db,
+        config,
+        experimentId: args.experiment,
+        outDir: args.out,
+        onProgress: (line) => process.stderr.write(`${line}\n`),
+      });
       if (args.json) printJson(report);
       else console.log(`report written to ${report.file}${report.audited ? ' (audited first)' : ''}`);
     } finally {

@@ -1,18 +1,18 @@
-import { configOption } from './options.ts';
+import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ValidationError } from '../core/errors.ts';
 import { loadConfig } from '../loop/config.ts';
+import { randomId } from '../loop/context.ts';
 import { resumeSettings } from '../loop/resume.ts';
-import { DEFAULT_OPTIONS, runSession, sessionAlgorithms, type SessionSettings } from '../loop/session.ts';
-import { resolve } from 'node:path';
+import { DEFAULT_OPTIONS, runSession, type SessionSettings, sessionAlgorithms } from '../loop/session.ts';
 import { checkPolicyFitsTrainer } from '../loop/stack.ts';
 import { experimentSummary } from '../loop/summary.ts';
-import { ISOLATION_CHOICES, resolveIsolation, type IsolationChoice } from '../plugins/sandbox/isolation.ts';
+import { type AgentProviderName, agentProviderNames, type PolicyProviderName, policyProviderNames } from '../plugins/providers/index.ts';
+import { ISOLATION_CHOICES, type IsolationChoice, resolveIsolation } from '../plugins/sandbox/isolation.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
-import { agentProviderNames, policyProviderNames, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
-import { trainerNames, type TrainerName } from '../plugins/trainers/index.ts';
-import { randomId } from '../loop/context.ts';
+import { type TrainerName, trainerNames } from '../plugins/trainers/index.ts';
 import { exitWithResumeHintOnSignal } from './interrupt.ts';
+import { configOption } from './options.ts';
 import { printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -57,7 +57,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: 'OS sandbox for scaffolds: auto (bubblewrap, else unshare), or none to run without one (recorded; sia audit flags it)',
       })
       .option('config', configOption)
-      .option('override', { type: 'boolean', default: false, describe: 'with --resume: continue with today\'s provider config where it differs from the recorded one (recorded)' })
+      .option('override', {
+        type: 'boolean',
+        default: false,
+        describe: "with --resume: continue with today's provider config where it differs from the recorded one (recorded)",
+      })
       .option('group-size', { type: 'number', default: DEFAULT_OPTIONS.groupSize, describe: 'samples per train item for a weight update' })
       .option('max-tokens', { type: 'number', describe: 'stop after this many LLM tokens (all calls)' })
       .option('max-wall-s', { type: 'number', describe: 'stop after this many seconds' })
@@ -89,7 +93,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       if (args.json) printJson(summary);
       else {
         console.log(`experiment ${experimentId}: best node ${summary.best.nodeId} dev ${summary.best.dev} holdout ${summary.best.holdout}`);
-        console.log(`log head ${summary.head.position}:${summary.head.hash} (keep it: \`sia verify --head ${summary.head.position}:${summary.head.hash}\` proves the log still holds it)`);
+        console.log(
+          `log head ${summary.head.position}:${summary.head.hash} (keep it: \`sia verify --head ${summary.head.position}:${summary.head.hash}\` proves the log still holds it)`,
+        );
       }
     } finally {
       stopHandlingSignals();
@@ -100,7 +106,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
 
 /** What `sia run --resume` needs repeated: the provider config file, and an --iterations extension of a resume (not recorded). */
 function resumeFlags(args: RunArgs): string[] {
-  return [...(args.config ? ['--config', args.config] : []), ...(args.resume && args.iterations !== undefined ? ['--iterations', String(args.iterations)] : []), ...(args.override ? ['--override'] : [])];
+  return [
+    ...(args.config ? ['--config', args.config] : []),
+    ...(args.resume && args.iterations !== undefined ? ['--iterations', String(args.iterations)] : []),
+    ...(args.override ? ['--override'] : []),
+  ];
 }
 
 function settingsFrom(args: RunArgs, config: ReturnType<typeof loadConfig>): SessionSettings {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandModule } from 'yargs';
 import { ResourceBusyError, ValidationError } from '../core/errors.ts';
+import { servingGateway } from '../gateway/serving.ts';
 import { startServer } from '../server/serve.ts';
 import { openStore } from './store.ts';
-import { servingGateway } from '../gateway/serving.ts';
 
 interface ServeArgs {
   db: string;
@@ -25,10 +25,16 @@ function chooseToken(given: string | false | undefined): { token: string | null;
 function explainListenError(error: unknown, args: ServeArgs): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') {
-    return new ResourceBusyError(`port ${args.port} on ${args.host} is already in use (another sia serve?)`, { hint: `stop that process or pick another port: --port ${args.port + 1} (or --port 0 for any free one)`, cause: error });
+    return new ResourceBusyError(`port ${args.port} on ${args.host} is already in use (another sia serve?)`, {
+      hint: `stop that process or pick another port: --port ${args.port + 1} (or --port 0 for any free one)`,
+      cause: error,
+    });
   }
   if (code === 'EACCES') {
-    return new ValidationError(`not allowed to listen on port ${args.port} on ${args.host}`, '--port', { hint: 'ports below 1024 need privileges: pick a higher one', cause: error });
+    return new ValidationError(`not allowed to listen on port ${args.port} on ${args.host}`, '--port', {
+      hint: 'ports below 1024 need privileges: pick a higher one',
+      cause: error,
+    });
   }
   if (code === 'EADDRNOTAVAIL') {
     return new ValidationError(`${args.host} is not an address of this machine`, '--host', { cause: error });
@@ -45,9 +51,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('port', { type: 'number', default: 4600, describe: 'TCP port (0 picks a free one)' })
       .option('token', {
         type: 'string',
-        describe: 'bearer token every request must carry (default: $SIA_TOKEN, else one is generated and printed in a link); --no-token serves without one, on loopback only',
+        describe:
+          'bearer token every request must carry (default: $SIA_TOKEN, else one is generated and printed in a link); --no-token serves without one, on loopback only',
       })
-      .option('node', { type: 'string', describe: 'the gateway (/v1) serves the tiny policy with this node\'s adapter (default: base weights)' }) as never,
+      .option('node', { type: 'string', describe: "the gateway (/v1) serves the tiny policy with this node's adapter (default: base weights)" }) as never,
   handler: async (args) => {
     const { token, generated } = chooseToken(args.token);
     const store = openStore(args.db, { mode: 'write' });

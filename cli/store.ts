@@ -16,8 +16,13 @@ export function openStore(file: string, options: { mode: 'read' | 'write' | 'cre
     // A missing folder is usually a typo in the path (the user's to fix, exit 2): name it rather than only the file.
     const folder = dirname(resolve(file));
     if (!existsSync(folder)) {
-      if (options.mode === 'create') throw new NotFoundError(`cannot create ${file}: its directory ${folder} does not exist`, { hint: `create the directory first (mkdir -p ${folder}) or pass another --db` });
-      throw new NotFoundError(`no event log at ${file}: its directory ${folder} does not exist`, { hint: 'check the --db path (or create the directory and run `sia run` there first)' });
+      if (options.mode === 'create')
+        throw new NotFoundError(`cannot create ${file}: its directory ${folder} does not exist`, {
+          hint: `create the directory first (mkdir -p ${folder}) or pass another --db`,
+        });
+      throw new NotFoundError(`no event log at ${file}: its directory ${folder} does not exist`, {
+        hint: 'check the --db path (or create the directory and run `sia run` there first)',
+      });
     }
     if (options.mode !== 'create') throw new NotFoundError(`no event log at ${file}`, { hint: 'pass --db FILE, or run `sia run` first to create one' });
   }

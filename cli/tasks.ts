@@ -49,7 +49,9 @@ function printTable(summaries: TaskSummary[]): void {
     const { train, dev, holdout } = summary.splits!;
     const classes = summary.info?.classes !== undefined ? `  classes ${summary.info.classes}` : '';
     const direction = summary.higherIsBetter ? '↑' : '↓';
-    console.log(`${summary.id.padEnd(12)} ${`${summary.metric} ${direction}`.padEnd(22)} train/dev/holdout ${train}/${dev}/${holdout}  ${summary.hardware}${classes}`);
+    console.log(
+      `${summary.id.padEnd(12)} ${`${summary.metric} ${direction}`.padEnd(22)} train/dev/holdout ${train}/${dev}/${holdout}  ${summary.hardware}${classes}`,
+    );
   }
 }
 

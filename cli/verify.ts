@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { ValidationError } from '../core/errors.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';
-import { verifyLog, type Anchor } from '../core/store/verify-log.ts';
 import type { Projection } from '../core/projections/projection.ts';
+import { type Anchor, verifyLog } from '../core/store/verify-log.ts';
 import { EXIT, printJson } from './output.ts';
 import { openStore } from './store.ts';
 
@@ -28,10 +28,15 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
     try {
       const report = verifyLog(store, { anchor, projections: [lineageProjection as Projection<unknown>] });
       if (args.json) printJson(report);
-      else if (report.ok) console.log(`intact: ${report.checked} events, head ${report.head ? `${report.head.position}:${report.head.hash}` : '(empty log)'}${anchor ? `; holds the anchored prefix ${anchor.position}` : ''}`);
+      else if (report.ok)
+        console.log(
+          `intact: ${report.checked} events, head ${report.head ? `${report.head.position}:${report.head.hash}` : '(empty log)'}${anchor ? `; holds the anchored prefix ${anchor.position}` : ''}`,
+        );
       else {
         const [first] = report.problems;
-        console.error(`TAMPERED${first.position !== null ? ` at position ${first.position}` : ''}: ${first.reason}${report.problems.length > 1 ? ` (and ${report.problems.length - 1} more problems; --json lists them)` : ''}`);
+        console.error(
+          `TAMPERED${first.position !== null ? ` at position ${first.position}` : ''}: ${first.reason}${report.problems.length > 1 ? ` (and ${report.problems.length - 1} more problems; --json lists them)` : ''}`,
+        );
       }
       for (const note of report.notes) console.error(`note: ${note}`);
       if (!report.ok) process.exitCode = EXIT.tampered;
@@ -56,6 +61,7 @@ function readAnchor(file: string): Anchor {
   }
   const head = (value as { head?: unknown })?.head ?? value;
   const { position, hash } = (head ?? {}) as { position?: unknown; hash?: unknown };
-  if (typeof position !== 'number' || typeof hash !== 'string') throw new ValidationError(`${file} holds no { "position", "hash" } (nor a "head" with them)`, '--anchor');
+  if (typeof position !== 'number' || typeof hash !== 'string')
+    throw new ValidationError(`${file} holds no { "position", "hash" } (nor a "head" with them)`, '--anchor');
   return parseHead(`${position}:${hash}`);
 }

@@ -29,7 +29,11 @@ export class SiaError extends Error {
 export class ValidationError extends SiaError {
   override readonly fault: Fault = 'input';
   override readonly status = 400;
-  constructor(message: string, readonly field?: string, options?: SiaErrorOptions) {
+  constructor(
+    message: string,
+    readonly field?: string,
+    options?: SiaErrorOptions,
+  ) {
     super(field ? `${field}: ${message}` : message, options);
   }
 
@@ -59,7 +63,11 @@ export class ResourceBusyError extends SiaError {
 export class ConcurrencyError extends SiaError {
   override readonly fault: Fault = 'conflict';
   override readonly status = 409;
-  constructor(readonly streamId: string, readonly expectedVersion: number | string, readonly actualVersion: number) {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number | string,
+    readonly actualVersion: number,
+  ) {
     super(`stream ${streamId}: expected version ${expectedVersion}, found ${actualVersion}`, {
       hint: 're-read the stream and decide again',
     });
@@ -70,7 +78,11 @@ export class ConcurrencyError extends SiaError {
 export class IntegrityError extends SiaError {
   override readonly fault: Fault = 'integrity';
   override readonly status = 500;
-  constructor(message: string, readonly position?: number, options?: SiaErrorOptions) {
+  constructor(
+    message: string,
+    readonly position?: number,
+    options?: SiaErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -93,7 +105,11 @@ export class StoreError extends SiaError {
 /** A plugin (task, algorithm, provider, trainer) is missing something or broke its contract. */
 export class PluginError extends SiaError {
   override readonly fault: Fault = 'plugin';
-  constructor(readonly plugin: string, message: string, options?: SiaErrorOptions) {
+  constructor(
+    readonly plugin: string,
+    message: string,
+    options?: SiaErrorOptions,
+  ) {
     super(`[${plugin}] ${message}`, options);
   }
 }
@@ -107,7 +123,11 @@ export class ModelBehaviorError extends SiaError {
 /** Untrusted scaffold code misbehaved: threw, hung, flooded output or tried to escape. */
 export class SandboxError extends SiaError {
   override readonly fault: Fault = 'sandbox';
-  constructor(readonly kind: 'throw' | 'timeout' | 'memory' | 'output' | 'escape' | 'exit', message: string, options?: SiaErrorOptions) {
+  constructor(
+    readonly kind: 'throw' | 'timeout' | 'memory' | 'output' | 'escape' | 'exit',
+    message: string,
+    options?: SiaErrorOptions,
+  ) {
     super(message, options);
   }
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { isSiaError, ValidationError } from '../core/errors.ts';
 import type { Usage } from '../core/events/index.ts';
-import type { ChatMessage, ChatResponse, PolicyModel } from '../core/ports/policy-model.ts';
 import { addUsage } from '../core/loop/state.ts';
-import { openAIError, type OpenAIErrorReply } from './openai-errors.ts';
+import type { ChatMessage, ChatResponse, PolicyModel } from '../core/ports/policy-model.ts';
+import { type OpenAIErrorReply, openAIError } from './openai-errors.ts';
 import type { RunRegistry } from './run-registry.ts';
 
 /** The one model the gateway serves: the policy, with whatever adapter it has now. */
@@ -45,16 +45,30 @@ export interface GatewayOptions {
 export type ChatCompletion = ReturnType<typeof toOpenAIResponse>;
 
 /** A chat completion (and how the caller asked to receive it), or an error in OpenAI's shape. */
-export type CompletionReply =
-  | { status: 200; body: ChatCompletion; stream: { includeUsage: boolean } | null }
-  | (OpenAIErrorReply & { stream?: undefined });
+export type CompletionReply = { status: 200; body: ChatCompletion; stream: { includeUsage: boolean } | null } | (OpenAIErrorReply & { stream?: undefined });
 
 /** Parameters sia cannot honour are refused, never silently ignored. */
 function unsupported(body: ChatBody): OpenAIErrorReply | null {
-  if (body.tools?.length || body.functions?.length) return openAIError(400, 'this gateway serves a policy without tool calling: tools are not supported', { param: body.tools?.length ? 'tools' : 'functions', code: 'unsupported_parameter' });
-  if ((body.n ?? 1) > 1) return openAIError(400, 'n > 1 is not supported: the gateway records one completion per call; send n separate calls', { param: 'n', code: 'unsupported_value' });
-  if ((body.top_logprobs ?? 0) > 0) return openAIError(400, 'top_logprobs is not supported: the policy reports only the sampled tokens\' logprobs (ask logprobs: true)', { param: 'top_logprobs', code: 'unsupported_value' });
-  if (body.model !== GATEWAY_MODEL) return openAIError(404, `The model \`${body.model}\` does not exist; this gateway serves \`${GATEWAY_MODEL}\` (GET /v1/models)`, { param: 'model', code: 'model_not_found' });
+  if (body.tools?.length || body.functions?.length)
+    return openAIError(400, 'this gateway serves a policy without tool calling: tools are not supported', {
+      param: body.tools?.length ? 'tools' : 'functions',
+      code: 'unsupported_parameter',
+    });
+  if ((body.n ?? 1) > 1)
+    return openAIError(400, 'n > 1 is not supported: the gateway records one completion per call; send n separate calls', {
+      param: 'n',
+      code: 'unsupported_value',
+    });
+  if ((body.top_logprobs ?? 0) > 0)
+    return openAIError(400, "top_logprobs is not supported: the policy reports only the sampled tokens' logprobs (ask logprobs: true)", {
+      param: 'top_logprobs',
+      code: 'unsupported_value',
+    });
+  if (body.model !== GATEWAY_MODEL)
+    return openAIError(404, `The model \`${body.model}\` does not exist; this gateway serves \`${GATEWAY_MODEL}\` (GET /v1/models)`, {
+      param: 'model',
+      code: 'model_not_found',
+    });
   return null;
 }
 
@@ -68,11 +82,15 @@ export function createChatCompletions(options: GatewayOptions) {
   const now = options.now ?? (() => performance.now());
   return async function complete(runId: string, exampleId: string | null, input: unknown): Promise<CompletionReply> {
     const run = options.runs.get(runId);
-    if (!run) return openAIError(400, 'x-sia-run-id names no open run: the gateway records every call against a run', { param: 'x-sia-run-id', code: 'unknown_run' });
+    if (!run)
+      return openAIError(400, 'x-sia-run-id names no open run: the gateway records every call against a run', { param: 'x-sia-run-id', code: 'unknown_run' });
     const parsed = ChatBody.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return openAIError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid body'}`, { param: issue?.path.join('.') || null, code: 'invalid_value' });
+      return openAIError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid body'}`, {
+        param: issue?.path.join('.') || null,
+        code: 'invalid_value',
+      });
     }
     const body = parsed.data;
     const refusal = unsupported(body);
@@ -96,8 +114,14 @@ export function createChatCompletions(options: GatewayOptions) {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      options.runs.record(runId, { id: `${runId}-step-${index}`, type: 'run.step_recorded', data: { runId, exampleId, index, step: { kind: 'error', errorKind: 'model', message } } });
-      return isSiaError(error) && error instanceof ValidationError ? openAIError(400, message, { param: error.field ?? null }) : openAIError(502, message, { code: 'policy_error' });
+      options.runs.record(runId, {
+        id: `${runId}-step-${index}`,
+        type: 'run.step_recorded',
+        data: { runId, exampleId, index, step: { kind: 'error', errorKind: 'model', message } },
+      });
+      return isSiaError(error) && error instanceof ValidationError
+        ? openAIError(400, message, { param: error.field ?? null })
+        : openAIError(502, message, { code: 'policy_error' });
     }
     const latencyMs = now() - started;
     const costUsd = policy.prices
@@ -135,7 +159,14 @@ export function createChatCompletions(options: GatewayOptions) {
 
 function toOpenAIResponse(id: string, response: ChatResponse, usage: Usage, withLogprobs: boolean) {
   const logprobs = withLogprobs
-    ? { content: response.logprobs.map((logprob, i) => ({ token: `token_id:${response.tokenIds[i] ?? -1}`, logprob, bytes: null, top_logprobs: [] as never[] })) }
+    ? {
+        content: response.logprobs.map((logprob, i) => ({
+          token: `token_id:${response.tokenIds[i] ?? -1}`,
+          logprob,
+          bytes: null,
+          top_logprobs: [] as never[],
+        })),
+      }
     : null;
   return {
     id: `chatcmpl-${id}`,

@@ -1,8 +1,8 @@
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { createChatCompletions } from './chat-completions.ts';
 import { GATEWAY_MODEL } from './chat-completions.ts';
-import { openAIError, type OpenAIErrorReply } from './openai-errors.ts';
+import { type OpenAIErrorReply, openAIError } from './openai-errors.ts';
 import { completionChunks } from './stream-chunks.ts';
 
 export interface GatewayHttpOptions {
@@ -24,7 +24,13 @@ export function createGatewayApp(options: GatewayHttpOptions): Hono {
   app.get('/models/:id', (c) =>
     c.req.param('id') === GATEWAY_MODEL
       ? c.json(model())
-      : sendError(c, openAIError(404, `The model \`${c.req.param('id')}\` does not exist; this gateway serves \`${GATEWAY_MODEL}\``, { param: 'model', code: 'model_not_found' })),
+      : sendError(
+          c,
+          openAIError(404, `The model \`${c.req.param('id')}\` does not exist; this gateway serves \`${GATEWAY_MODEL}\``, {
+            param: 'model',
+            code: 'model_not_found',
+          }),
+        ),
   );
 
   app.post('/chat/completions', async (c) => {
@@ -42,6 +48,13 @@ export function createGatewayApp(options: GatewayHttpOptions): Hono {
   });
 
   // A sub-app's notFound is not consulted once mounted, so the catch-all is a route.
-  app.all('*', (c) => sendError(c, openAIError(404, `${c.req.method} ${c.req.path}: this gateway serves only chat completions and models (no completions, embeddings or other endpoints)`, { code: 'unknown_url' })));
+  app.all('*', (c) =>
+    sendError(
+      c,
+      openAIError(404, `${c.req.method} ${c.req.path}: this gateway serves only chat completions and models (no completions, embeddings or other endpoints)`, {
+        code: 'unknown_url',
+      }),
+    ),
+  );
   return app;
 }

@@ -8,7 +8,11 @@ export interface OpenAIErrorReply {
   body: OpenAIErrorBody;
 }
 
-export function openAIError(status: OpenAIErrorReply['status'], message: string, options: { param?: string | null; code?: string | null } = {}): OpenAIErrorReply {
+export function openAIError(
+  status: OpenAIErrorReply['status'],
+  message: string,
+  options: { param?: string | null; code?: string | null } = {},
+): OpenAIErrorReply {
   const type = status === 401 ? 'authentication_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
   return { status, body: { error: { message, type, param: options.param ?? null, code: options.code ?? null } } };
 }

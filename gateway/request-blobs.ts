@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { IntegrityError } from '../core/errors.ts';
-import { RecordedChoices, RecordedMessages, type LlmCallStep } from '../core/events/run.ts';
+import { type LlmCallStep, RecordedChoices, RecordedMessages } from '../core/events/run.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 
 type StoredLlmCall = z.infer<typeof LlmCallStep>;
@@ -58,7 +58,10 @@ export function createRequestReader(store: Pick<EventStore, 'getBlobText'>) {
     let known = parsed.get(value.blob);
     if (known === undefined) {
       const text = store.getBlobText(value.blob);
-      if (text === null) throw new IntegrityError(`recorded ${what} blob ${value.blob} is missing from the log`, undefined, { hint: 'the database was copied without its blobs table; run sia verify' });
+      if (text === null)
+        throw new IntegrityError(`recorded ${what} blob ${value.blob} is missing from the log`, undefined, {
+          hint: 'the database was copied without its blobs table; run sia verify',
+        });
       let json: unknown;
       try {
         json = JSON.parse(text);

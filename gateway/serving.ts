@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
 import { join } from 'node:path';
+import type { Hono } from 'hono';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';

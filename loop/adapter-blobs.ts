@@ -31,7 +31,10 @@ export function materializeAdapter(store: EventStore, dir: string, files: Record
   mkdirSync(staging, { recursive: true });
   for (const [name, sha] of Object.entries(files)) {
     const bytes = store.getBlob(sha);
-    if (!bytes) throw new NotFoundError(`adapter file ${name} (sha256 ${sha}) is neither at ${dir} nor in the log`, { hint: 'it was trained before adapters were stored in the log: copy its folder next to the database' });
+    if (!bytes)
+      throw new NotFoundError(`adapter file ${name} (sha256 ${sha}) is neither at ${dir} nor in the log`, {
+        hint: 'it was trained before adapters were stored in the log: copy its folder next to the database',
+      });
     writeFileSync(join(staging, name), bytes);
   }
   mkdirSync(dirname(dir), { recursive: true });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../core/ports/event-store.ts';
+import type { GateOptions } from '../core/loop/gate.ts';
 import type { FeedbackAgent, MetaAgent } from '../core/ports/agents.ts';
+import type { Algorithm } from '../core/ports/algorithm.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
 import type { PolicyModel } from '../core/ports/policy-model.ts';
 import type { Sandbox, SandboxLimits } from '../core/ports/sandbox.ts';
 import type { Splits, Task } from '../core/ports/task.ts';
 import type { Trainer } from '../core/ports/trainer.ts';
-import type { Algorithm } from '../core/ports/algorithm.ts';
-import type { GateOptions } from '../core/loop/gate.ts';
 import type { RunRegistry } from '../gateway/run-registry.ts';
 
 /** The providers one experiment runs with (embedded default or real stack). */

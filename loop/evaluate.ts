@@ -1,12 +1,12 @@
 import type { Split, Usage } from '../core/events/index.ts';
+import { servingChanged } from '../core/loop/decide.ts';
+import type { LoopNode } from '../core/loop/state.ts';
 import type { NewEvent } from '../core/ports/event-store.ts';
 import type { AdapterRef } from '../core/ports/policy-model.ts';
 import type { SandboxResult } from '../core/ports/sandbox.ts';
 import type { TaskExample, Verdict } from '../core/ports/task.ts';
-import { servingChanged } from '../core/loop/decide.ts';
-import type { LoopNode } from '../core/loop/state.ts';
-import type { LoopContext } from './context.ts';
 import { adapterInLog, materializeAdapter } from './adapter-blobs.ts';
+import type { LoopContext } from './context.ts';
 import type { ExperimentLog } from './experiment-log.ts';
 import { loadScaffold } from './scaffolds.ts';
 
@@ -47,7 +47,13 @@ export const adapterUri = (context: LoopContext, adapterId: string) => context.s
  * Runs a node's scaffold in the sandbox on a split, the policy serving the node's adapter through the gateway;
  * the verifier (outside the sandbox) scores each item and every fact lands in the run's stream.
  */
-export async function evaluateNode(context: LoopContext, experimentId: string, node: LoopNode, split: Split, options: EvaluationOptions = {}): Promise<Evaluation> {
+export async function evaluateNode(
+  context: LoopContext,
+  experimentId: string,
+  node: LoopNode,
+  split: Split,
+  options: EvaluationOptions = {},
+): Promise<Evaluation> {
   const { store, task, stack } = context;
   const examples = options.examples ?? context.splits[split];
   const runId = context.newId('run');
@@ -75,7 +81,8 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
     },
   ]);
   // Adapters the log holds are written to the cache folder when missing; a remote trainer's stay on its volume.
-  if (node.adapterId && node.adapterFiles && adapterInLog(store, node.adapterFiles)) materializeAdapter(store, adapterDir(context, node.adapterId), node.adapterFiles);
+  if (node.adapterId && node.adapterFiles && adapterInLog(store, node.adapterFiles))
+    materializeAdapter(store, adapterDir(context, node.adapterId), node.adapterFiles);
   await stack.policy.useAdapter(adapterRef(context, node.adapterId));
   if (options.log) recordServing(options.log, experimentId, context, node.adapterId);
   context.gateway.runs.open(runId, { temperature: options.temperature ?? null, seed });
@@ -93,7 +100,12 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
         {
           id: `${runId}-error-${example.id}`,
           type: 'run.step_recorded',
-          data: { runId, exampleId: example.id, index: 1_000_000 + Object.keys(errors).length, step: { kind: 'error', errorKind: result.error.kind, message: result.error.message.slice(0, 2000) } },
+          data: {
+            runId,
+            exampleId: example.id,
+            index: 1_000_000 + Object.keys(errors).length,
+            step: { kind: 'error', errorKind: result.error.kind, message: result.error.message.slice(0, 2000) },
+          },
         },
       ]);
     }
@@ -101,7 +113,15 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
   };
   const scaffold = loadScaffold(store, node.entry, node.files);
   const results = await stack.sandbox.run(
-    { runId, scaffold, examples: examples.map((example) => task.view(example)), gatewayUrl: context.gateway.url, limits: context.options.limits, seed, key: context.sandboxKey },
+    {
+      runId,
+      scaffold,
+      examples: examples.map((example) => task.view(example)),
+      gatewayUrl: context.gateway.url,
+      limits: context.options.limits,
+      seed,
+      key: context.sandboxKey,
+    },
     onResult,
   );
   for (const result of results) if (!verdicts.has(result.exampleId)) onResult(result);
@@ -117,7 +137,18 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
     rewardEvents.push({
       id: `${runId}-reward-${example.id}`,
       type: 'reward.recorded',
-      data: { runId, experimentId, nodeId: node.id, exampleId: example.id, split, reward: verdict.reward, metric: verdict.metric, verifierHash: task.verifier.hash, output: capOutput(outputs[example.id]), detail: capDetail(verdict.detail) },
+      data: {
+        runId,
+        experimentId,
+        nodeId: node.id,
+        exampleId: example.id,
+        split,
+        reward: verdict.reward,
+        metric: verdict.metric,
+        verifierHash: task.verifier.hash,
+        output: capOutput(outputs[example.id]),
+        detail: capDetail(verdict.detail),
+      },
     });
   }
   append(rewardEvents);
@@ -127,12 +158,26 @@ export async function evaluateNode(context: LoopContext, experimentId: string, n
     {
       id: `${runId}-finished`,
       type: 'run.finished',
-      data: { runId, experimentId, nodeId: node.id, split, score, metricName: task.metric.name, n: examples.length, errors: Object.keys(errors).length, usage, wallMs: context.clock().getTime() - started },
+      data: {
+        runId,
+        experimentId,
+        nodeId: node.id,
+        split,
+        score,
+        metricName: task.metric.name,
+        n: examples.length,
+        errors: Object.keys(errors).length,
+        usage,
+        wallMs: context.clock().getTime() - started,
+      },
     },
   ]);
   const purpose = options.purpose ?? 'eval';
   if (options.log && purpose !== 'audit') {
-    options.log.execute({ type: 'RecordEvaluation', data: { experimentId, runId, nodeId: node.id, split, purpose, score, rewards, errors: Object.keys(errors).length, usage } });
+    options.log.execute({
+      type: 'RecordEvaluation',
+      data: { experimentId, runId, nodeId: node.id, split, purpose, score, rewards, errors: Object.keys(errors).length, usage },
+    });
   }
   return { runId, score, rewards, outputs, errors, usage };
 }

@@ -24,7 +24,8 @@ export function trainEvidence(store: EventStore, runId: string, train: Map<strin
     if (event.type === 'run.step_recorded' && event.data.exampleId && train.has(event.data.exampleId)) {
       const { step, exampleId } = event.data;
       if (step.kind === 'error') errors.set(exampleId, [...(errors.get(exampleId) ?? []), { kind: step.errorKind, message: step.message }]);
-      if (step.kind === 'llm_call') calls.set(exampleId, [...(calls.get(exampleId) ?? []), { messages: inline(step).request.messages, completion: step.completion }]);
+      if (step.kind === 'llm_call')
+        calls.set(exampleId, [...(calls.get(exampleId) ?? []), { messages: inline(step).request.messages, completion: step.completion }]);
     }
     if (event.type !== 'reward.recorded') continue;
     const item = train.get(event.data.exampleId);

@@ -1,9 +1,9 @@
 import { ConcurrencyError, NotFoundError } from '../core/errors.ts';
 import type { StoredEvent } from '../core/events/index.ts';
-import type { EventStore } from '../core/ports/event-store.ts';
 import { decide, type LoopCommand } from '../core/loop/decide.ts';
 import { isLegacyRunEvent, legacyEvaluation, type OpenLegacyRuns } from '../core/loop/legacy.ts';
 import { evolve, initialLoopState, type LoopState } from '../core/loop/state.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
 
 export const experimentStream = (experimentId: string) => `experiment-${experimentId}`;
 
@@ -41,7 +41,8 @@ function withLegacyRuns(store: EventStore, experimentId: string, own: StoredEven
 
 export function requireExperiment(store: EventStore, experimentId: string): LoopState {
   const state = loadLoopState(store, experimentId);
-  if (state.status === 'empty') throw new NotFoundError(`no experiment ${experimentId} in this log`, { hint: 'list them with `sia events --type experiment.created`' });
+  if (state.status === 'empty')
+    throw new NotFoundError(`no experiment ${experimentId} in this log`, { hint: 'list them with `sia events --type experiment.created`' });
   return state;
 }
 

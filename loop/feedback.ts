@@ -1,8 +1,8 @@
-import { ModelBehaviorError } from '../core/errors.ts';
 import { diffFiles } from '../core/diff.ts';
+import { ModelBehaviorError } from '../core/errors.ts';
 import type { EventData } from '../core/events/index.ts';
-import type { FeedbackContext, TrajectorySample } from '../core/ports/agents.ts';
 import type { LoopNode, LoopState } from '../core/loop/state.ts';
+import type { FeedbackContext, TrajectorySample } from '../core/ports/agents.ts';
 import { adviseAlgorithm, rewardStatistics } from '../core/rl/selector.ts';
 import type { LoopContext } from './context.ts';
 import { trainEvidence } from './evidence.ts';
@@ -48,7 +48,15 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
   } catch (error) {
     if (!(error instanceof ModelBehaviorError)) throw error;
     // A Feedback-Agent that cannot produce a valid decision ends the search cleanly; the run does not crash.
-    const decision: EventData<'feedback.decided'> = { ...base, kind: 'stop', rationale: `agent error: ${error.message}`, algorithm: null, promptHash: null, usage: { promptTokens: 0, completionTokens: 0, costUsd: null }, attempts: 1 };
+    const decision: EventData<'feedback.decided'> = {
+      ...base,
+      kind: 'stop',
+      rationale: `agent error: ${error.message}`,
+      algorithm: null,
+      promptHash: null,
+      usage: { promptTokens: 0, completionTokens: 0, costUsd: null },
+      attempts: 1,
+    };
     log.execute({ type: 'RecordDecision', decision, scaffold: null });
     return decision;
   }
@@ -68,7 +76,15 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
   return decision;
 }
 
-function proposeEdit(context: LoopContext, state: LoopState, parent: LoopNode, scaffold: FeedbackContext['scaffold'], operator: string, rationale: string, promptHash: string | null): EventData<'scaffold.proposed'> {
+function proposeEdit(
+  context: LoopContext,
+  state: LoopState,
+  parent: LoopNode,
+  scaffold: FeedbackContext['scaffold'],
+  operator: string,
+  rationale: string,
+  promptHash: string | null,
+): EventData<'scaffold.proposed'> {
   const stored = storeScaffold(context.store, scaffold);
   const before = loadScaffold(context.store, parent.entry, parent.files);
   return {
@@ -103,7 +119,9 @@ function trainRewardGroups(context: LoopContext, state: LoopState, node: LoopNod
 
 /** Every item of the node's last train evaluation with its whole story, ordered for the agent (loop/evidence.ts). */
 function trainTrajectories(context: LoopContext, state: LoopState, node: LoopNode): TrajectorySample[] {
-  const runId = Object.entries(state.runs).reverse().find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval')?.[0];
+  const runId = Object.entries(state.runs)
+    .reverse()
+    .find(([, run]) => run.nodeId === node.id && run.split === 'train' && run.purpose === 'eval')?.[0];
   if (!runId) return [];
   const train = new Map(context.splits.train.map((example) => [example.id, { input: context.task.view(example).input, label: example.label }]));
   return trainEvidence(context.store, runId, train);

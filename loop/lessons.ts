@@ -13,7 +13,8 @@ export function lineageLessons(store: EventStore, state: LoopState): LineageDige
   const changes = new Map<string, { operator: string | null; diffSummary: string | null }>();
   const gates = new Map<string, GateComparison | null>();
   for (const event of store.iterate({ streamId: `experiment-${state.experimentId}` })) {
-    if (event.type === 'scaffold.proposed') changes.set(event.data.nodeId, { operator: event.data.operator, diffSummary: event.data.parentNodeId ? summarizeDiff(event.data.diff) : null });
+    if (event.type === 'scaffold.proposed')
+      changes.set(event.data.nodeId, { operator: event.data.operator, diffSummary: event.data.parentNodeId ? summarizeDiff(event.data.diff) : null });
     if (event.type === 'weights.checkpointed') changes.set(event.data.nodeId, { operator: event.data.algorithm, diffSummary: null });
     if (event.type === 'scaffold.accepted' || event.type === 'scaffold.rejected' || event.type === 'weights.accepted' || event.type === 'weights.rejected') {
       gates.set(event.data.nodeId, event.data.comparison);
@@ -22,7 +23,8 @@ export function lineageLessons(store: EventStore, state: LoopState): LineageDige
   return state.nodeOrder.map((id) => {
     const node = state.nodes[id];
     const gate = gates.get(id) ?? null;
-    const what = node.kind === 'seed' ? 'seed scaffold' : node.kind === 'weights' ? `weights update from ${node.parentId}` : `harness edit from ${node.parentId}`;
+    const what =
+      node.kind === 'seed' ? 'seed scaffold' : node.kind === 'weights' ? `weights update from ${node.parentId}` : `harness edit from ${node.parentId}`;
     return {
       nodeId: id,
       parentId: node.parentId,

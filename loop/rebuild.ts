@@ -2,9 +2,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { IntegrityError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
+import type { LoopNode } from '../core/loop/state.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import type { ScaffoldFiles } from '../core/ports/task.ts';
-import type { LoopNode } from '../core/loop/state.ts';
 import { verifyAdapterDir } from '../plugins/trainers/adapter-files.ts';
 import { adapterInLog, materializeAdapter } from './adapter-blobs.ts';
 import { loadScaffold, scaffoldIdOf } from './scaffolds.ts';
@@ -45,7 +45,8 @@ function verifyAdapter(store: EventStore, adaptersDir: string, nodeId: string, a
     const path = join(dir, name);
     if (!existsSync(path)) throw new IntegrityError(`adapter file ${path} is missing (pinned by weights.checkpointed of ${adapterId})`);
     const actual = sha256Hex(readFileSync(path));
-    if (actual !== expected) throw new IntegrityError(`adapter file ${path} was changed: sha256 ${actual}, weights.checkpointed of ${adapterId} pinned ${expected}`);
+    if (actual !== expected)
+      throw new IntegrityError(`adapter file ${path} was changed: sha256 ${actual}, weights.checkpointed of ${adapterId} pinned ${expected}`);
   }
   // The manifest's own list too (a file the event does not pin, e.g. metrics.jsonl, must still match the manifest).
   verifyAdapterDir(dir);

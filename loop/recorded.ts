@@ -1,10 +1,10 @@
 import { NotFoundError } from '../core/errors.ts';
 import type { StoredEvent } from '../core/events/index.ts';
-import type { EventStore } from '../core/ports/event-store.ts';
 import type { LoopState } from '../core/loop/state.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
 import type { SiaConfig } from './config.ts';
 import type { Stack } from './context.ts';
-import { openSession, type OpenSession, type SessionSettings } from './session.ts';
+import { type OpenSession, openSession, type SessionSettings } from './session.ts';
 import { readSettings } from './settings.ts';
 
 /** The experiment a node belongs to, from the event that created the node. */
@@ -25,8 +25,21 @@ export function recordedSession(state: LoopState, fallback: SiaConfig): { settin
 }
 
 /** Opens a session with the settings an experiment recorded (same task, seed, providers and options). */
-export function openRecordedSession(input: { store: EventStore; dbFile: string; config: SiaConfig; state: LoopState; stackOverrides?: Partial<Stack>; onProgress?: (line: string) => void }): Promise<OpenSession> {
-  return openSession({ store: input.store, dbFile: input.dbFile, ...recordedSession(input.state, input.config), stackOverrides: input.stackOverrides, onProgress: input.onProgress });
+export function openRecordedSession(input: {
+  store: EventStore;
+  dbFile: string;
+  config: SiaConfig;
+  state: LoopState;
+  stackOverrides?: Partial<Stack>;
+  onProgress?: (line: string) => void;
+}): Promise<OpenSession> {
+  return openSession({
+    store: input.store,
+    dbFile: input.dbFile,
+    ...recordedSession(input.state, input.config),
+    stackOverrides: input.stackOverrides,
+    onProgress: input.onProgress,
+  });
 }
 
 /** Every event of one run's stream. */

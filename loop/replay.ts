@@ -1,18 +1,18 @@
+import { type CallRecord, compareRuns, type ReplayDivergence } from '../core/audit/replay-diff.ts';
 import { IntegrityError, NotFoundError } from '../core/errors.ts';
-import { evaluationSeed } from '../core/loop/seeds.ts';
 import type { Split, StoredEvent } from '../core/events/index.ts';
-import type { EventStore } from '../core/ports/event-store.ts';
-import { createRequestReader } from '../gateway/request-blobs.ts';
-import type { TaskExample } from '../core/ports/task.ts';
+import { evaluationSeed } from '../core/loop/seeds.ts';
 import type { LoopState } from '../core/loop/state.ts';
-import { compareRuns, type CallRecord, type ReplayDivergence } from '../core/audit/replay-diff.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
+import type { TaskExample } from '../core/ports/task.ts';
+import { requireBlobs } from '../core/store/verify-log.ts';
+import { createRequestReader } from '../gateway/request-blobs.ts';
 import { createCassettePolicy, type RecordedLlmCall } from '../plugins/providers/cassette.ts';
 import type { SiaConfig } from './config.ts';
 import type { LoopContext } from './context.ts';
-import { requireBlobs } from '../core/store/verify-log.ts';
 import { evaluateNode } from './evaluate.ts';
 import { requireExperiment } from './experiment-log.ts';
-import { rebuildNode, type RebuiltNode } from './rebuild.ts';
+import { type RebuiltNode, rebuildNode } from './rebuild.ts';
 import { experimentOfNode, openRecordedSession, runEvents } from './recorded.ts';
 
 export interface ReplayInput {
@@ -56,7 +56,9 @@ export async function replayNode(input: ReplayInput): Promise<ReplayReport> {
   const node = state.nodes[nodeId];
   const originalRunId = originalEvalRun(state, nodeId, split);
   if (input.cassette && !originalRunId) {
-    throw new NotFoundError(`node ${nodeId} has no finished eval run on ${split} to replay from a cassette`, { hint: 'replay it live (without --cassette), or pick a split it was scored on' });
+    throw new NotFoundError(`node ${nodeId} has no finished eval run on ${split} to replay from a cassette`, {
+      hint: 'replay it live (without --cassette), or pick a split it was scored on',
+    });
   }
   const original = originalRunId ? runEvents(store, originalRunId) : [];
   requireBlobs(store, [...store.read({ streamId: `experiment-${experimentId}` }), ...original], `replaying ${nodeId}`);
@@ -119,7 +121,8 @@ function llmCalls(store: EventStore, events: StoredEvent[]): { exampleId: string
   const inline = createRequestReader(store);
   const calls: { exampleId: string; index: number; step: RecordedLlmCall }[] = [];
   for (const event of events) {
-    if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call') calls.push({ exampleId: event.data.exampleId ?? '', index: event.data.index, step: inline(event.data.step) });
+    if (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call')
+      calls.push({ exampleId: event.data.exampleId ?? '', index: event.data.index, step: inline(event.data.step) });
   }
   return calls.sort((a, b) => a.index - b.index);
 }
@@ -127,7 +130,12 @@ function llmCalls(store: EventStore, events: StoredEvent[]): { exampleId: string
 function runRecord(store: EventStore, events: StoredEvent[]) {
   const calls = new Map<string, CallRecord[]>();
   for (const { exampleId, step } of llmCalls(store, events)) {
-    const record: CallRecord = { messages: step.request.messages, guidedChoice: step.request.guidedChoice, completion: step.completion, tokenIds: step.tokenIds };
+    const record: CallRecord = {
+      messages: step.request.messages,
+      guidedChoice: step.request.guidedChoice,
+      completion: step.completion,
+      tokenIds: step.tokenIds,
+    };
     calls.set(exampleId, [...(calls.get(exampleId) ?? []), record]);
   }
   const outputs = new Map<string, unknown>();

@@ -14,7 +14,8 @@ import { changedProviders, providersOf, recordSettings } from './settings.ts';
 export function resumeSettings(store: EventStore, experimentId: string, given: SiaConfig, override: boolean): { settings: SessionSettings; config: SiaConfig } {
   const log = createExperimentLog(store, experimentId);
   if (log.state.status === 'empty') throw new ValidationError(`no experiment ${experimentId} in this log`, '--resume');
-  if (log.state.status === 'finished') throw new IllegalStateError(`experiment ${experimentId} has finished`, { hint: 'continue from one of its nodes with `sia fork NODE`' });
+  if (log.state.status === 'finished')
+    throw new IllegalStateError(`experiment ${experimentId} has finished`, { hint: 'continue from one of its nodes with `sia fork NODE`' });
   const recorded = recordedSession(log.state, given);
   if (log.state.config.version !== 2) return recorded;
   const givenProviders = providersOf(given);

@@ -1,5 +1,5 @@
 import { compareOnSplit } from '../core/loop/gate.ts';
-import { nextStep, type NextStep } from '../core/loop/next-step.ts';
+import { type NextStep, nextStep } from '../core/loop/next-step.ts';
 import { evaluationSeed, gateSeed } from '../core/loop/seeds.ts';
 import type { LoopState } from '../core/loop/state.ts';
 import { clipAtWord } from '../core/text.ts';
@@ -57,7 +57,10 @@ const EFFECTS: Effects = {
     context.onProgress(`experiment ${experiment.experimentId}: task ${context.task.id}, mode ${experiment.mode}, seed ${experiment.seed}`);
   },
   async meta(context, log, _step, experiment) {
-    const written = await context.stack.meta.writeScaffold({ task: { id: context.task.id, description: context.task.description }, reference: context.task.referenceScaffold });
+    const written = await context.stack.meta.writeScaffold({
+      task: { id: context.task.id, description: context.task.description },
+      reference: context.task.referenceScaffold,
+    });
     const stored = storeScaffold(context.store, written.scaffold);
     const nodeId = context.newId('node');
     log.execute({
@@ -84,19 +87,26 @@ const EFFECTS: Effects = {
     const node = log.state.nodes[step.nodeId];
     const evaluation = await evaluateNode(context, experiment.experimentId, node, step.split, { seed: evaluationSeed(log.state, node.id, step.split), log });
     const errors = Object.keys(evaluation.errors).length;
-    context.onProgress(`  ${node.id} ${step.split.padEnd(7)} ${context.task.metric.name} ${evaluation.score.toFixed(4)}${errors ? ` (${errors} errors)` : ''}  ${usageLine(log.state)}`);
+    context.onProgress(
+      `  ${node.id} ${step.split.padEnd(7)} ${context.task.metric.name} ${evaluation.score.toFixed(4)}${errors ? ` (${errors} errors)` : ''}  ${usageLine(log.state)}`,
+    );
   },
   async feedback(context, log, step) {
     const decision = await feedbackStep(context, log, step);
     const what = decision.kind === 'weights' ? `weights (${decision.algorithm})` : decision.kind;
-    context.onProgress(`[iteration ${step.iteration + 1}/${context.options.iterations}] from ${step.nodeId}: ${what} — ${clipAtWord(decision.rationale, RATIONALE_CHARS)}`);
+    context.onProgress(
+      `[iteration ${step.iteration + 1}/${context.options.iterations}] from ${step.nodeId}: ${what} — ${clipAtWord(decision.rationale, RATIONALE_CHARS)}`,
+    );
   },
   train: trainStep,
   async gate(context, log, step) {
     const state = log.state;
     const candidate = state.nodes[step.nodeId];
     const parent = state.nodes[step.parentId];
-    const comparison = compareOnSplit('dev', parent.rewards.dev ?? {}, candidate.rewards.dev ?? {}, { ...context.options.gate, seed: gateSeed(state, candidate.id) });
+    const comparison = compareOnSplit('dev', parent.rewards.dev ?? {}, candidate.rewards.dev ?? {}, {
+      ...context.options.gate,
+      seed: gateSeed(state, candidate.id),
+    });
     log.execute({ type: 'Gate', nodeId: candidate.id, comparison });
     context.onProgress(`  gate ${candidate.id} (${candidate.kind}): ${comparison.accepted ? 'ACCEPTED' : 'rejected'} — ${comparison.reason}`);
   },
@@ -118,7 +128,9 @@ const EFFECTS: Effects = {
         usage: state.usage,
       },
     });
-    context.onProgress(`finished (${step.reason}): best ${best?.id ?? '-'} dev ${fmt(best?.scores.dev)} holdout ${fmt(best?.scores.holdout)}  ${usageLine(state, 'in all')}`);
+    context.onProgress(
+      `finished (${step.reason}): best ${best?.id ?? '-'} dev ${fmt(best?.scores.dev)} holdout ${fmt(best?.scores.holdout)}  ${usageLine(state, 'in all')}`,
+    );
   },
 };
 

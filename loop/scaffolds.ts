@@ -1,5 +1,5 @@
-import { canonicalJson, sha256Hex } from '../core/hashing.ts';
 import { IntegrityError } from '../core/errors.ts';
+import { canonicalJson, sha256Hex } from '../core/hashing.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import type { ScaffoldFiles } from '../core/ports/task.ts';
 

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { localWorkDir } from '../core/store/index.ts';
-import type { EventStore } from '../core/ports/event-store.ts';
 import { IntegrityError, ValidationError } from '../core/errors.ts';
-import type { Algorithm } from '../core/ports/algorithm.ts';
-import { listAlgorithms, loadAlgorithm } from '../plugins/algorithms/index.ts';
 import { DEFAULT_GATE } from '../core/loop/gate.ts';
+import type { Algorithm } from '../core/ports/algorithm.ts';
+import type { EventStore } from '../core/ports/event-store.ts';
 import type { Task } from '../core/ports/task.ts';
-import { loadTask } from '../plugins/tasks/index.ts';
+import { localWorkDir } from '../core/store/index.ts';
 import { createLoopGateway } from '../gateway/loop-gateway.ts';
+import { listAlgorithms, loadAlgorithm } from '../plugins/algorithms/index.ts';
+import { loadTask } from '../plugins/tasks/index.ts';
 import type { SiaConfig } from './config.ts';
-import { randomId, type LoopContext, type LoopOptions, type Stack } from './context.ts';
-import { runLoop, type NewExperiment } from './run-loop.ts';
+import { type LoopContext, type LoopOptions, randomId, type Stack } from './context.ts';
+import { type NewExperiment, runLoop } from './run-loop.ts';
 import { recordSettings } from './settings.ts';
 import { buildStack, type StackChoice, type StackOptions } from './stack.ts';
 
@@ -63,7 +63,8 @@ export async function sessionAlgorithms(paths: string[]): Promise<Algorithm[]> {
   const algorithms = [...listAlgorithms()];
   for (const path of paths) {
     const loaded = await loadAlgorithm(path);
-    if (algorithms.some((algorithm) => algorithm.id === loaded.id)) throw new ValidationError(`algorithm id "${loaded.id}" from ${path} is taken`, '--algorithm');
+    if (algorithms.some((algorithm) => algorithm.id === loaded.id))
+      throw new ValidationError(`algorithm id "${loaded.id}" from ${path} is taken`, '--algorithm');
     algorithms.push(loaded);
   }
   return algorithms;
@@ -116,7 +117,13 @@ export async function runSession(input: SessionInput & { experimentId?: string; 
   const session = await openSession({ ...input, settings });
   const experimentId = input.experimentId ?? randomId('x');
   try {
-    await runLoop(session.context, { experimentId, mode: settings.mode, seed: settings.seed, config: recordSettings(settings, input.config), forkOf: input.forkOf ?? null });
+    await runLoop(session.context, {
+      experimentId,
+      mode: settings.mode,
+      seed: settings.seed,
+      config: recordSettings(settings, input.config),
+      forkOf: input.forkOf ?? null,
+    });
   } finally {
     await session.close();
   }

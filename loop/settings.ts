@@ -66,5 +66,7 @@ export function readSettings(raw: Record<string, unknown>): { settings: SessionS
 /** Top-level provider keys whose recorded and given values differ (what an --override changes). */
 export function changedProviders(recorded: ProviderConfig, given: ProviderConfig): string[] {
   const keys = new Set([...Object.keys(recorded), ...Object.keys(given)]);
-  return [...keys].filter((key) => JSON.stringify(recorded[key as keyof ProviderConfig] ?? null) !== JSON.stringify(given[key as keyof ProviderConfig] ?? null)).sort();
+  return [...keys]
+    .filter((key) => JSON.stringify(recorded[key as keyof ProviderConfig] ?? null) !== JSON.stringify(given[key as keyof ProviderConfig] ?? null))
+    .sort();
 }

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ValidationError } from '../core/errors.ts';
 import type { Task } from '../core/ports/task.ts';
-import { agentProviders, policyProviders, type AgentProviderName, type PolicyProviderName } from '../plugins/providers/index.ts';
+import { TINY_BASE_MODEL } from '../core/tiny/model.ts';
+import { type AgentProviderName, agentProviders, type PolicyProviderName, policyProviders } from '../plugins/providers/index.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
 import type { DirectGatewayCall } from '../plugins/sandbox/gateway-client.ts';
 import type { IsolationChoice } from '../plugins/sandbox/isolation.ts';
-import { trainers, type TrainerName } from '../plugins/trainers/index.ts';
+import { type TrainerName, trainers } from '../plugins/trainers/index.ts';
 import type { ModalClientLike } from '../plugins/trainers/modal.ts';
-import { TINY_BASE_MODEL } from '../core/tiny/model.ts';
 import type { SiaConfig } from './config.ts';
 import type { AdapterLocations, Stack } from './context.ts';
 
@@ -68,6 +68,9 @@ export function checkPolicyFitsTrainer(choice: StackChoice): void {
     throw new ValidationError(`--policy tiny cannot load adapters from --trainer ${choice.trainer}: use --policy openai (a vLLM server) with it`, '--policy');
   }
   if (choice.policy === 'openai' && choice.trainer === 'tiny') {
-    throw new ValidationError('--trainer tiny writes adapters only the tiny policy reads: use --trainer local or --trainer modal with --policy openai', '--trainer');
+    throw new ValidationError(
+      '--trainer tiny writes adapters only the tiny policy reads: use --trainer local or --trainer modal with --policy openai',
+      '--trainer',
+    );
   }
 }

@@ -15,9 +15,24 @@ export function experimentSummary(store: EventStore, experimentId: string) {
     status: state.status === 'finished' ? ('finished' as const) : ('running' as const),
     nodes: state.nodeOrder.map((id) => {
       const node = state.nodes[id];
-      return { id, kind: node.kind, scaffoldId: node.scaffoldId, adapterId: node.adapterId, parentId: node.parentId, status: node.status, scores: node.scores, algorithm: node.algorithm, operator: node.operator };
+      return {
+        id,
+        kind: node.kind,
+        scaffoldId: node.scaffoldId,
+        adapterId: node.adapterId,
+        parentId: node.parentId,
+        status: node.status,
+        scores: node.scores,
+        algorithm: node.algorithm,
+        operator: node.operator,
+      };
     }),
-    decisions: state.decisions.map((decision) => ({ iteration: decision.iteration, nodeId: decision.nodeId, kind: decision.kind, ...(decision.kind === 'weights' ? { algorithm: decision.algorithm } : {}) })),
+    decisions: state.decisions.map((decision) => ({
+      iteration: decision.iteration,
+      nodeId: decision.nodeId,
+      kind: decision.kind,
+      ...(decision.kind === 'weights' ? { algorithm: decision.algorithm } : {}),
+    })),
     best: { nodeId: best?.id ?? null, dev: best?.scores.dev ?? null, holdout: best?.scores.holdout ?? null },
     /** The log's head now: keep it outside the file and `sia verify --head POS:HASH` proves the log still holds it. */
     head: headOf(store),

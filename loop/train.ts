@@ -1,16 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { sha256Hex } from '../core/hashing.ts';
-import type { TrainJob, TrainerStatus } from '../core/ports/trainer.ts';
-import type { LoopState } from '../core/loop/state.ts';
 import { IllegalStateError, IntegrityError, ValidationError } from '../core/errors.ts';
-import { encodeBatch, parseTrainJob } from '../plugins/trainers/job-schema.ts';
+import { sha256Hex } from '../core/hashing.ts';
+import type { LoopState } from '../core/loop/state.ts';
+import type { TrainerStatus, TrainJob } from '../core/ports/trainer.ts';
 import { completeLossSpec } from '../core/rl/loss-spec.ts';
-import type { LoopContext } from './context.ts';
-import { adapterDir, adapterUri, evaluateNode } from './evaluate.ts';
+import { encodeBatch, parseTrainJob } from '../plugins/trainers/job-schema.ts';
 import { storeAdapterBlobs } from './adapter-blobs.ts';
 import { budgetExceeded } from './budget.ts';
-import { experimentStream, type ExperimentLog } from './experiment-log.ts';
+import type { LoopContext } from './context.ts';
+import { adapterDir, adapterUri, evaluateNode } from './evaluate.ts';
+import { type ExperimentLog, experimentStream } from './experiment-log.ts';
 import { rolloutGroups } from './rollouts.ts';
 
 const POLL_MS = 200;
@@ -22,7 +22,11 @@ const adapterIdOf = (jobId: string) => `adapter-${jobId.slice(4)}`;
  * After a kill it continues: rollout runs already recorded are kept (only the missing samples run), and a job
  * already submitted is polled again, or submitted again from its recorded spec and batch when the trainer lost it.
  */
-export async function trainStep(context: LoopContext, log: ExperimentLog, step: { nodeId: string; algorithm: string; iteration: number; resumeJobId: string | null }) {
+export async function trainStep(
+  context: LoopContext,
+  log: ExperimentLog,
+  step: { nodeId: string; algorithm: string; iteration: number; resumeJobId: string | null },
+) {
   const experimentId = log.state.experimentId as string;
   const parent = log.state.nodes[step.nodeId];
   const submitted = step.resumeJobId ? await resubmitIfLost(context, log, step.resumeJobId) : await collectAndSubmit(context, log, step);
@@ -51,7 +55,12 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
       scaffoldId: parent.scaffoldId,
       baseModel: status.manifest.base_model,
       algorithm: step.algorithm,
-      hyperparams: { lr: context.options.training.lr, epochs: context.options.training.epochs, rank: context.options.training.rank, groupSize: context.options.groupSize },
+      hyperparams: {
+        lr: context.options.training.lr,
+        epochs: context.options.training.epochs,
+        rank: context.options.training.rank,
+        groupSize: context.options.groupSize,
+      },
       files,
       uri: adapterUri(context, newAdapterId),
       jobId,
@@ -60,7 +69,11 @@ export async function trainStep(context: LoopContext, log: ExperimentLog, step: 
 }
 
 /** Runs the rollout samples the log does not hold yet, plans the rows and submits the job; null when nothing trains. */
-async function collectAndSubmit(context: LoopContext, log: ExperimentLog, step: { nodeId: string; algorithm: string; iteration: number }): Promise<{ jobId: string; handle: string } | null> {
+async function collectAndSubmit(
+  context: LoopContext,
+  log: ExperimentLog,
+  step: { nodeId: string; algorithm: string; iteration: number },
+): Promise<{ jobId: string; handle: string } | null> {
   const experimentId = log.state.experimentId as string;
   const parent = log.state.nodes[step.nodeId];
   const seed = log.state.seed;
@@ -71,7 +84,10 @@ async function collectAndSubmit(context: LoopContext, log: ExperimentLog, step: 
   }
   const groups = rolloutGroups(context.store, log.state.pendingWeights?.rollouts ?? []);
   const algorithm = context.algorithms.find((candidate) => candidate.id === step.algorithm);
-  if (!algorithm) throw new ValidationError(`the decision names algorithm "${step.algorithm}", which this session has not loaded`, 'algorithm', { hint: 'pass its file with --algorithm PATH (resume takes the recorded paths)' });
+  if (!algorithm)
+    throw new ValidationError(`the decision names algorithm "${step.algorithm}", which this session has not loaded`, 'algorithm', {
+      hint: 'pass its file with --algorithm PATH (resume takes the recorded paths)',
+    });
   const plan = algorithm.plan(groups, {});
   const jobId = context.newId('job');
   // The batch once: as a blob in the log and as the file the trainer reads, under one hash.
@@ -83,7 +99,16 @@ async function collectAndSubmit(context: LoopContext, log: ExperimentLog, step: 
   const handle = plan.rows.length > 0 ? (await context.stack.trainer.submit(job, plan.rows)).handle : null;
   log.execute({
     type: 'SubmitTraining',
-    data: { experimentId, jobId, trainer: context.stack.names.trainer, algorithm: algorithm.id, nodeId: parent.id, job: job as unknown as Record<string, unknown>, batchSha256, handle },
+    data: {
+      experimentId,
+      jobId,
+      trainer: context.stack.names.trainer,
+      algorithm: algorithm.id,
+      nodeId: parent.id,
+      job: job as unknown as Record<string, unknown>,
+      batchSha256,
+      handle,
+    },
   });
   if (!handle) {
     const error = `${algorithm.id} kept no training row from ${groups.length} rollout groups (no group has a reward to learn from)`;
@@ -100,7 +125,9 @@ async function collectAndSubmit(context: LoopContext, log: ExperimentLog, step: 
  * killed with sia) gets the recorded spec and batch again, which submitting twice must allow.
  */
 async function resubmitIfLost(context: LoopContext, log: ExperimentLog, jobId: string): Promise<{ jobId: string; handle: string }> {
-  const submitted = context.store.read({ streamId: experimentStream(log.state.experimentId as string), types: ['training.submitted'] }).find((event) => event.type === 'training.submitted' && event.data.jobId === jobId);
+  const submitted = context.store
+    .read({ streamId: experimentStream(log.state.experimentId as string), types: ['training.submitted'] })
+    .find((event) => event.type === 'training.submitted' && event.data.jobId === jobId);
   if (submitted?.type !== 'training.submitted') throw new IllegalStateError(`job ${jobId} has no training.submitted on its experiment stream`);
   const recordedHandle = submitted.data.handle as string;
   if ((await context.stack.trainer.poll(recordedHandle)).state !== 'failed') return { jobId, handle: recordedHandle };
@@ -109,7 +136,12 @@ async function resubmitIfLost(context: LoopContext, log: ExperimentLog, jobId: s
   const job = parseTrainJob(submitted.data.job);
   mkdirSync(dirname(job.data.uri), { recursive: true });
   writeFileSync(job.data.uri, batch);
-  const rows = batch.trim() ? batch.trim().split('\n').map((line) => JSON.parse(line)) : [];
+  const rows = batch.trim()
+    ? batch
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+    : [];
   const { handle } = await context.stack.trainer.submit(job, rows);
   context.onProgress(`  training ${jobId} resubmitted from the log`);
   return { jobId, handle };
@@ -148,8 +180,17 @@ function buildJob(
     adapter_out: adapterDir(context, adapterIdOf(jobId)),
     lora: { rank: context.options.training.rank, alpha: context.options.training.rank, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
     loss: completeLossSpec(loss),
-    optim: { lr: context.options.training.lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: context.options.training.epochs, minibatches: 1, seed: state.seed },
+    optim: {
+      lr: context.options.training.lr,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weight_decay: 0,
+      grad_clip: 1,
+      epochs: context.options.training.epochs,
+      minibatches: 1,
+      seed: state.seed,
+    },
     data: { uri: batchFile, sha256: batch.sha256, n_rows: batch.rows },
   };
 }
-

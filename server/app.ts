@@ -5,9 +5,9 @@ import { eventRoutes, type StreamTiming } from './api/events.ts';
 import { experimentRoutes } from './api/experiments.ts';
 import { nodeRoutes } from './api/nodes.ts';
 import { requireLoopbackHostHeader, requireToken } from './auth.ts';
-import { DEFAULT_MAX_BODY_BYTES, limitBody, requireJsonBody, requireSameOrigin } from './request-guards.ts';
 import { openApiDocument } from './openapi.ts';
 import { LineageReader, readOnlyView } from './read-model.ts';
+import { DEFAULT_MAX_BODY_BYTES, limitBody, requireJsonBody, requireSameOrigin } from './request-guards.ts';
 import { honoPath } from './route-spec.ts';
 import { mountUi } from './ui-assets.ts';
 
@@ -32,7 +32,9 @@ export function createApp(options: AppOptions): Hono {
     console.error('sia serve: unexpected error:', error);
     return c.json({ error: 'InternalError', message: 'unexpected server error (see the server log)', fault: 'system' }, 500);
   });
-  app.notFound((c) => c.json({ error: 'NotFoundError', message: `no route ${c.req.method} ${c.req.path}`, fault: 'user', hint: 'GET /api/openapi.json lists the routes' }, 404));
+  app.notFound((c) =>
+    c.json({ error: 'NotFoundError', message: `no route ${c.req.method} ${c.req.path}`, fault: 'user', hint: 'GET /api/openapi.json lists the routes' }, 404),
+  );
 
   app.use('*', requireSameOrigin());
   app.use('*', options.token ? requireToken(options.token) : requireLoopbackHostHeader());

@@ -26,7 +26,13 @@ export function requireToken(token: string): MiddlewareHandler {
     const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? getCookie(c, TOKEN_COOKIE);
     if (bearer === undefined || !sameSecret(bearer, token)) {
       c.header('WWW-Authenticate', 'Bearer realm="sia"');
-      return refuse(c, { status: 401, error: 'Unauthorized', message: 'this server needs `Authorization: Bearer <token>`', field: 'Authorization', hint: 'open the UI once with the link sia serve printed, /?token=<token>' });
+      return refuse(c, {
+        status: 401,
+        error: 'Unauthorized',
+        message: 'this server needs `Authorization: Bearer <token>`',
+        field: 'Authorization',
+        hint: 'open the UI once with the link sia serve printed, /?token=<token>',
+      });
     }
     return next();
   };

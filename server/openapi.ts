@@ -18,7 +18,13 @@ function parameters(spec: RouteSpec) {
       schema: property,
     }));
   };
-  const headers = (spec.headers ?? []).map((header) => ({ name: header.name, in: 'header', required: false, description: header.description, schema: { type: 'string' } }));
+  const headers = (spec.headers ?? []).map((header) => ({
+    name: header.name,
+    in: 'header',
+    required: false,
+    description: header.description,
+    schema: { type: 'string' },
+  }));
   return [...from(spec.params, 'path'), ...from(spec.query, 'query'), ...headers];
 }
 
@@ -42,7 +48,11 @@ export function openApiDocument(specs: RouteSpec[], extraPaths: Record<string, u
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'sia lineage API', version: '1', description: 'Read-only HTTP view of the sia event log. Every route is GET; nothing here appends to the log.' },
+    info: {
+      title: 'sia lineage API',
+      version: '1',
+      description: 'Read-only HTTP view of the sia event log. Every route is GET; nothing here appends to the log.',
+    },
     paths: { ...paths, ...extraPaths },
     components: {
       schemas: { Error: toSchema(ErrorBody, 'output') },

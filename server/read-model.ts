@@ -1,7 +1,7 @@
 import { IllegalStateError, NotFoundError } from '../core/errors.ts';
 import type { StoredEvent } from '../core/events/index.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
-import { lineageProjection, type LineageState } from '../core/projections/lineage.ts';
+import { type LineageState, lineageProjection } from '../core/projections/lineage.ts';
 import { project } from '../core/store/index.ts';
 
 /**

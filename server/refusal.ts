@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { openAIError, type OpenAIErrorReply } from '../gateway/openai-errors.ts';
+import { type OpenAIErrorReply, openAIError } from '../gateway/openai-errors.ts';
 
 export interface Refusal {
   status: OpenAIErrorReply['status'];
@@ -17,7 +17,10 @@ export interface Refusal {
  */
 export function refuse(c: Context, refusal: Refusal): Response {
   if (c.req.path === '/v1' || c.req.path.startsWith('/v1/')) {
-    const reply = openAIError(refusal.status, refusal.hint ? `${refusal.message} (${refusal.hint})` : refusal.message, { param: refusal.field ?? null, code: refusal.error });
+    const reply = openAIError(refusal.status, refusal.hint ? `${refusal.message} (${refusal.hint})` : refusal.message, {
+      param: refusal.field ?? null,
+      code: refusal.error,
+    });
     return c.json(reply.body, reply.status);
   }
   const { status, ...body } = refusal;

@@ -27,7 +27,12 @@ export function requireJsonBody(): MiddlewareHandler {
     if (!WRITES.has(c.req.method)) return next();
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') {
-      return refuse(c, { status: 415, error: 'UnsupportedMediaType', message: `Content-Type ${type || '(none)'} refused: send application/json`, field: 'Content-Type' });
+      return refuse(c, {
+        status: 415,
+        error: 'UnsupportedMediaType',
+        message: `Content-Type ${type || '(none)'} refused: send application/json`,
+        field: 'Content-Type',
+      });
     }
     return next();
   };
@@ -49,7 +54,13 @@ export function requireSameOrigin(): MiddlewareHandler {
     } catch {
       sameOrigin = false;
     }
-    if (!sameOrigin) return refuse(c, { status: 403, error: 'Forbidden', message: `Origin ${origin} is not this server (${host}): cross-origin requests are refused`, field: 'Origin' });
+    if (!sameOrigin)
+      return refuse(c, {
+        status: 403,
+        error: 'Forbidden',
+        message: `Origin ${origin} is not this server (${host}): cross-origin requests are refused`,
+        field: 'Origin',
+      });
     return next();
   };
 }

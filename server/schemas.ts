@@ -3,8 +3,7 @@
  * generated from them, so the documentation cannot drift from what the server accepts and returns.
  */
 import { z } from 'zod';
-import { EvidenceCoverage } from '../core/events/index.ts';
-import { AuditPerformed, GateComparison, SiaEvent, Split, Step } from '../core/events/index.ts';
+import { AuditPerformed, EvidenceCoverage, GateComparison, SiaEvent, Split, Step } from '../core/events/index.ts';
 import type { ExperimentSummary, LineageNode, LineageState } from '../core/projections/lineage.ts';
 
 // ---- request parts ----
@@ -12,9 +11,17 @@ import type { ExperimentSummary, LineageNode, LineageState } from '../core/proje
 /** Ids are what the loop and the CLI mint: letters, digits and a few separators, never slashes or spaces. */
 export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'expected an id of letters, digits, ".", "_", ":" or "-" (at most 128)');
 /** A global log position given in a query string. */
-const Position = z.coerce.number({ error: 'expected a non-negative integer' }).int('expected a non-negative integer').nonnegative('expected a non-negative integer');
+const Position = z.coerce
+  .number({ error: 'expected a non-negative integer' })
+  .int('expected a non-negative integer')
+  .nonnegative('expected a non-negative integer');
 const Limit = (fallback: number, max: number) =>
-  z.coerce.number({ error: `expected an integer from 1 to ${max}` }).int(`expected an integer from 1 to ${max}`).min(1, `expected an integer from 1 to ${max}`).max(max, `expected an integer from 1 to ${max}`).default(fallback);
+  z.coerce
+    .number({ error: `expected an integer from 1 to ${max}` })
+    .int(`expected an integer from 1 to ${max}`)
+    .min(1, `expected an integer from 1 to ${max}`)
+    .max(max, `expected an integer from 1 to ${max}`)
+    .default(fallback);
 const EventTypeName = z.enum(SiaEvent.options.map((option) => option.shape.type.value) as [string, ...string[]]);
 const TypesList = z
   .string()
@@ -119,7 +126,14 @@ export const NodeDetail = z.object({
   position: z.number().int(),
   node: NodeView,
   /** Decisions the Feedback-Agent took from this node; `evidence` is what its prompt carried (null: offline agent). */
-  decisions: z.array(z.object({ iteration: z.number().int(), kind: z.enum(['harness', 'weights', 'stop']), algorithm: z.string().nullable(), evidence: EvidenceCoverage.nullable() })),
+  decisions: z.array(
+    z.object({
+      iteration: z.number().int(),
+      kind: z.enum(['harness', 'weights', 'stop']),
+      algorithm: z.string().nullable(),
+      evidence: EvidenceCoverage.nullable(),
+    }),
+  ),
   scaffold: z.object({
     scaffoldId: z.string(),
     parentScaffoldId: z.string().nullable(),

@@ -1,9 +1,9 @@
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { AddressInfo } from 'node:net';
 import { ValidationError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
-import { createApp, type AppOptions } from './app.ts';
+import { type AppOptions, createApp } from './app.ts';
 import { isLoopbackHost } from './auth.ts';
 
 export interface ServeOptions extends Omit<AppOptions, 'store'> {

@@ -25,8 +25,13 @@ export function mountUi(app: Hono, folder = UI_FOLDER): void {
   const policy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
   const send = (name: string) => {
     const file = files.get(name);
-    return file ? new Response(file.body, { headers: { 'content-type': file.type, 'content-security-policy': policy, 'x-content-type-options': 'nosniff' } }) : null;
+    return file
+      ? new Response(file.body, { headers: { 'content-type': file.type, 'content-security-policy': policy, 'x-content-type-options': 'nosniff' } })
+      : null;
   };
   app.get('/', () => send('index.html') ?? new Response('the web UI is missing (server/ui/index.html)', { status: 500 }));
-  app.get('/ui/:file', (c) => send(c.req.param('file')) ?? c.json({ error: 'NotFoundError', message: `no UI file ${c.req.param('file')}`, fault: 'user' }, 404));
+  app.get(
+    '/ui/:file',
+    (c) => send(c.req.param('file')) ?? c.json({ error: 'NotFoundError', message: `no UI file ${c.req.param('file')}`, fault: 'user' }, 404),
+  );
 }

@@ -55,7 +55,10 @@ describe('loadAlgorithm', () => {
   it('refuses a module without a factory, a plan with an unknown loss kind, a missing path', async () => {
     const noFactory = write('constants.ts', `export const value = 3;\n`);
     await expect(loadAlgorithm(noFactory)).rejects.toThrow(/exports no algorithm factory/);
-    const badKind = write('bad-kind.ts', `export default () => ({ id: 'b', title: 'B', suits: 's', defaults: {}, plan: () => ({ rows: [], loss: { kind: 'ppo' }, stats: {} }) });\n`);
+    const badKind = write(
+      'bad-kind.ts',
+      `export default () => ({ id: 'b', title: 'B', suits: 's', defaults: {}, plan: () => ({ rows: [], loss: { kind: 'ppo' }, stats: {} }) });\n`,
+    );
     await expect(loadAlgorithm(badKind)).rejects.toThrow(/plan\(\[\]\) must return/);
     await expect(loadAlgorithm(join(directory, 'nowhere.ts'))).rejects.toThrow(NotFoundError);
     mkdirSync(join(directory, 'empty'));

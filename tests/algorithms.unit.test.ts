@@ -37,10 +37,18 @@ describe('registry', () => {
     const plan = algorithm.plan(sampleGroups(THETA, graded, 4, 4, 7, THETA));
     expect(plan.rows.length).toBeGreaterThan(0);
     expect(() => parseTrainRows(JSON.parse(JSON.stringify(plan.rows)))).not.toThrow();
-    const job = { schema: 'sia.train-job/v1', job_id: 'j', base_model: 'm', base_revision: null, adapter_in: null, adapter_out: 'out',
-      lora: { rank: 4, alpha: 4, dropout: 0, target_modules: 'all-linear', target_parameters: [] }, loss: completeLossSpec(plan.loss),
+    const job = {
+      schema: 'sia.train-job/v1',
+      job_id: 'j',
+      base_model: 'm',
+      base_revision: null,
+      adapter_in: null,
+      adapter_out: 'out',
+      lora: { rank: 4, alpha: 4, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
+      loss: completeLossSpec(plan.loss),
       optim: { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: 1, minibatches: 1, seed: 0 },
-      data: { uri: 'x', sha256: '0'.repeat(64), n_rows: plan.rows.length } };
+      data: { uri: 'x', sha256: '0'.repeat(64), n_rows: plan.rows.length },
+    };
     expect(() => parseTrainJob(job)).not.toThrow();
   });
   it('options are validated with the option named', () => {
@@ -108,7 +116,10 @@ describe('policy-gradient algorithms raise the reward on a bandit', () => {
     const base = THETA;
     const drifted = THETA.map((logit, b) => (b === 0 ? logit + 2 : logit));
     const kl = (theta: number[]) => probabilities(theta).reduce((total, p, a) => total + p * (Math.log(p) - logProbability(base, a)), 0);
-    const plan = getAlgorithm('reinforce-kl').plan(sampleGroups(drifted, () => 0, 12, 8, 5, base), { klCoef: 1 });
+    const plan = getAlgorithm('reinforce-kl').plan(
+      sampleGroups(drifted, () => 0, 12, 8, 5, base),
+      { klCoef: 1 },
+    );
     expect(kl(sequenceStep(drifted, plan, 0.5).theta)).toBeLessThan(kl(drifted));
   });
 });
@@ -119,8 +130,16 @@ describe('PPO clipping', () => {
     const plan = getAlgorithm('grpo').plan(groups);
     const rows = plan.rows as SequenceRow[];
     const spec = completeLossSpec(plan.loss);
-    const inside = sequenceLoss(spec, rows, rows.map((row) => [row.sampler_logprobs[0] + 0.1]));
-    const outside = sequenceLoss(spec, rows, rows.map((row) => [row.sampler_logprobs[0] + 0.5]));
+    const inside = sequenceLoss(
+      spec,
+      rows,
+      rows.map((row) => [row.sampler_logprobs[0] + 0.1]),
+    );
+    const outside = sequenceLoss(
+      spec,
+      rows,
+      rows.map((row) => [row.sampler_logprobs[0] + 0.5]),
+    );
     expect(inside.gradLogprobs[0][0]).toBeLessThan(0);
     expect(outside.gradLogprobs[0][0]).toBe(0);
     // the negative-advantage token with ρ > 1+ε is not clipped: its loss still grows with ρ
@@ -143,11 +162,14 @@ describe('dpo and bon-bc', () => {
 
   it('dpo chooses the best (ties → lower index) and rejects the worst', () => {
     const group = [0.2, 0.9, 0.1, 0.9, 0.1].map((reward, i) => rollout(THETA, i, reward, 'g', i));
-    const [pair] = getAlgorithm('dpo').plan([group, group.map((r) => ({ ...r, reward: 0.5 }))]).rows as { chosen: { tokens: number[] }; rejected: { tokens: number[] } }[];
+    const [pair] = getAlgorithm('dpo').plan([group, group.map((r) => ({ ...r, reward: 0.5 }))]).rows as {
+      chosen: { tokens: number[] };
+      rejected: { tokens: number[] };
+    }[];
     expect([pair.chosen.tokens[0], pair.rejected.tokens[0]]).toEqual([1, 2]);
   });
 
-  it('bon-bc keeps the top k and a step raises the best sample\'s probability', () => {
+  it("bon-bc keeps the top k and a step raises the best sample's probability", () => {
     const group = [0, 1, 2, 3, 4, 5, 6, 7].map((action, i) => rollout(THETA, action, graded(action), 'g', i));
     const plan = getAlgorithm('bon-bc').plan([group], { k: 2 });
     expect((plan.rows as SequenceRow[]).map((row) => row.tokens[0])).toEqual([6, 3]);

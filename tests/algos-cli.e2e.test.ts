@@ -10,7 +10,13 @@ describe('sia algos list', () => {
     expect(result.status).toBe(0);
     const { algorithms } = JSON.parse(result.stdout) as { algorithms: { id: string; lossKind: string; suits: string }[] };
     expect(Object.fromEntries(algorithms.map((a) => [a.id, a.lossKind]))).toEqual({
-      'ppo-gae': 'ppo_gae', grpo: 'ppo_clip', rloo: 'ppo_clip', entropic: 'is', 'reinforce-kl': 'is', dpo: 'dpo', 'bon-bc': 'cross_entropy',
+      'ppo-gae': 'ppo_gae',
+      grpo: 'ppo_clip',
+      rloo: 'ppo_clip',
+      entropic: 'is',
+      'reinforce-kl': 'is',
+      dpo: 'dpo',
+      'bon-bc': 'cross_entropy',
     });
     expect(algorithms.every((a) => a.suits.length > 10)).toBe(true);
   });
@@ -20,9 +26,10 @@ describe('sia algos list', () => {
     expect(result.stdout.split('\n')[0]).toMatch(/^ID\s+TITLE\s+SUITS.*LOSS$/);
     expect(result.stdout).toMatch(/^entropic\s+Entropic advantage weighting.*\bis$/m);
   });
-  it('loads and checks the user\'s own algorithm with --load, refusing a taken id and a missing file', () => {
+  it("loads and checks the user's own algorithm with --load, refusing a taken id and a missing file", () => {
     const directory = mkdtempSync(join(tmpdir(), 'sia-algos-'));
-    const algorithm = (id: string) => `export default () => ({ id: '${id}', title: 'Mine', suits: 'my reward shape', defaults: {}, plan: () => ({ rows: [], loss: { kind: 'is' }, stats: {} }) });\n`;
+    const algorithm = (id: string) =>
+      `export default () => ({ id: '${id}', title: 'Mine', suits: 'my reward shape', defaults: {}, plan: () => ({ rows: [], loss: { kind: 'is' }, stats: {} }) });\n`;
     writeFileSync(join(directory, 'mine.mjs'), algorithm('mine'));
     writeFileSync(join(directory, 'clash.mjs'), algorithm('grpo'));
     const listed = sia(['algos', 'list', '--json', '--load', join(directory, 'mine.mjs')]);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { auditExperiment } from '../loop/audit/index.ts';
 import { bisectExperiment } from '../loop/audit/bisect.ts';
+import { auditExperiment } from '../loop/audit/index.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { answerTableScaffold, LEAKY_TASK, leakScaffold, plantedExperiment } from './support/planted-hacks.ts';
 
@@ -22,7 +22,9 @@ describe('planted verifier hacks', () => {
 
     const audit = await auditExperiment({ store, dbFile, config: {}, experimentId: 'x-leak' });
     expect(audit.clean).toBe(false);
-    expect(findingsOf(audit, 'static-scan')).toEqual([expect.objectContaining({ nodeId: planted.hackNodeId, message: expect.stringContaining('label field') })]);
+    expect(findingsOf(audit, 'static-scan')).toEqual([
+      expect.objectContaining({ nodeId: planted.hackNodeId, message: expect.stringContaining('label field') }),
+    ]);
     const canaries = findingsOf(audit, 'canaries');
     expect(canaries.map((finding) => finding.nodeId)).toEqual([planted.hackNodeId]);
     expect(canaries[0].message).toMatch(/passes 3 of 3 canary/);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,10 @@ function bigLog(): string {
   const file = join(dir, 'sia.db');
   const store = openSqliteEventStore(file);
   store.append('experiment-x', [experimentCreated('x')]);
-  store.append('run-a', Array.from({ length: 3000 }, (_, index) => logEvent(`e${index}`, 'a', index, `a log line long enough to fill the pipe quickly ${index}`)));
+  store.append(
+    'run-a',
+    Array.from({ length: 3000 }, (_, index) => logEvent(`e${index}`, 'a', index, `a log line long enough to fill the pipe quickly ${index}`)),
+  );
   store.close();
   return file;
 }
@@ -30,7 +33,10 @@ describe('CLI errors: one line, no stack trace, the exit code of the fault', () 
   it('exits 0 quietly when the reader closes the pipe (sia events | head -1)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sia-pipe-'));
     const stderrFile = join(dir, 'stderr');
-    const shell = spawnSync('bash', ['-c', `node bin/sia.js events --db '${db}' --limit 3000 2>'${stderrFile}' | head -1; echo "$\{PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 60_000 });
+    const shell = spawnSync('bash', ['-c', `node bin/sia.js events --db '${db}' --limit 3000 2>'${stderrFile}' | head -1; echo "$\{PIPESTATUS[0]}"`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const [firstLine, status] = shell.stdout.trim().split('\n');
     expect(firstLine).toContain('experiment.created');
     expect(status).toBe('0');

@@ -42,7 +42,14 @@ async function interruptRun(args: string[], db: string, signal: NodeJS.Signals, 
 function experimentsJson(db: string) {
   const result = sia(['experiments', '--db', db, '--json']);
   expect(result.status, result.stderr).toBe(0);
-  return JSON.parse(result.stdout).experiments as { id: string; status: string; task: string; mode: string; best: { dev: number | null; holdout: number | null }; createdAt: string }[];
+  return JSON.parse(result.stdout).experiments as {
+    id: string;
+    status: string;
+    task: string;
+    mode: string;
+    best: { dev: number | null; holdout: number | null };
+    createdAt: string;
+  }[];
 }
 
 describe('sia run: interrupted, resumed, listed', () => {
@@ -98,9 +105,15 @@ describe('sia run and sia audit output', () => {
     const experimentId = JSON.parse(run.stdout).experimentId as string;
 
     const decided = JSON.parse(sia(['events', '--db', db, '--type', 'feedback.decided', '--json']).stdout).events as { data: { rationale: string } }[];
-    const shown = run.stderr.split('\n').filter((line) => line.startsWith('[iteration ')).map((line) => line.slice(line.indexOf(' — ') + 3));
+    const shown = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('[iteration '))
+      .map((line) => line.slice(line.indexOf(' — ') + 3));
     expect(shown).toHaveLength(2);
-    expect(shown.some((text) => text.endsWith('…')), 'the offline rationales are longer than a line').toBe(true);
+    expect(
+      shown.some((text) => text.endsWith('…')),
+      'the offline rationales are longer than a line',
+    ).toBe(true);
     shown.forEach((text, index) => {
       const full = decided[index].data.rationale.replace(/\s+/g, ' ').trim();
       const kept = text.replace(/…$/, '');
@@ -118,7 +131,10 @@ describe('sia run and sia audit output', () => {
     expect(audit.status, audit.stderr).toBe(0);
     const output = `${audit.stdout}\n${audit.stderr}`;
     for (const check of ['isolation', 'divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries']) {
-      expect(output.split('\n').filter((line) => line.includes(`pass ${check}:`)), check).toHaveLength(1);
+      expect(
+        output.split('\n').filter((line) => line.includes(`pass ${check}:`)),
+        check,
+      ).toHaveLength(1);
     }
   });
 });

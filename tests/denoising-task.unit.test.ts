@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { TaskExample } from '../core/ports/task.ts';
 import { createTask } from '../plugins/tasks/denoising/index.ts';
-import { mulberry32 } from '../plugins/tasks/shared/random.ts';
 import { poissonSample } from '../plugins/tasks/denoising/simulate.ts';
-import { mseLogNormalized, poissonLoss, scoreDenoising, type DenoisingLabel } from '../plugins/tasks/denoising/verifier.ts';
+import { type DenoisingLabel, mseLogNormalized, poissonLoss, scoreDenoising } from '../plugins/tasks/denoising/verifier.ts';
+import { mulberry32 } from '../plugins/tasks/shared/random.ts';
 import { fakeScaffoldContext } from './support/fake-scaffold-context.ts';
 import { importScaffoldVariant } from './support/scaffold-variant.ts';
 
@@ -18,7 +18,8 @@ const fixture = JSON.parse(readFileSync(new URL('../plugins/tasks/denoising/data
 const [cells, genes] = fixture.shape;
 const dense = (matrix: Csr) => {
   const out = new Array<number>(cells * genes).fill(0);
-  for (let row = 0; row < cells; row++) for (let at = matrix.indptr[row]; at < matrix.indptr[row + 1]; at++) out[row * genes + matrix.indices[at]] = matrix.data[at];
+  for (let row = 0; row < cells; row++)
+    for (let at = matrix.indptr[row]; at < matrix.indptr[row + 1]; at++) out[row * genes + matrix.indices[at]] = matrix.data[at];
   return out;
 };
 const train = dense(fixture.train);
@@ -65,7 +66,7 @@ describe('denoising metrics against the numpy golden fixture', () => {
     }
   });
 
-  it('applies the Poisson hard constraint: a threshold above the output\'s poisson_norm zeroes the reward', () => {
+  it("applies the Poisson hard constraint: a threshold above the output's poisson_norm zeroes the reward", () => {
     const nearlyPerfect = test.map((value, index) => (index % 10 === 0 ? value * 3 : value));
     const loose = scoreDenoising(fixtureExample, nearlyPerfect, -Infinity);
     expect(loose.reward).toBeGreaterThan(0);

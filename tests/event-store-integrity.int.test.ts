@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { logEvent } from './support/events.ts';

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openPostgresEventStore } from '../core/store/index.ts';
 import { runEventStoreContract } from './contracts/event-store.case.ts';
 import { logEvent } from './support/events.ts';
-import { openPostgresEventStore } from '../core/store/index.ts';
 import { dropTestSchemas, openTestPostgresStore, PG_URL, postgresUnavailable, testSchema } from './support/postgres.ts';
 
 const run = promisify(execFile);

@@ -16,7 +16,12 @@ describe('the experiment command handler', () => {
     const stale = createExperimentLog(store, 'x');
     first.execute({ type: 'RecordTrainingProgress', data: { jobId: 'j', step: 1, totalSteps: 2, metrics: {} } });
     stale.execute({ type: 'ProposeSeed', data: seed });
-    expect(store.read({ streamId: 'experiment-x' }).map((event) => event.type)).toEqual(['experiment.created', 'training.progressed', 'scaffold.proposed', 'scaffold.accepted']);
+    expect(store.read({ streamId: 'experiment-x' }).map((event) => event.type)).toEqual([
+      'experiment.created',
+      'training.progressed',
+      'scaffold.proposed',
+      'scaffold.accepted',
+    ]);
     expect(stale.state.currentNodeId).toBe('n0');
   });
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { createApp } from '../server/app.ts';
 import { loadTask, packagedTaskIds } from '../plugins/tasks/index.ts';
+import { createApp } from '../server/app.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 import { serveAgents, siaAsync } from './support/scripted-agents.ts';
 
@@ -64,7 +64,9 @@ describe.each(packagedTaskIds())('the Feedback prompt of %s', (taskId) => {
     // The node page's API shows the same coverage for the decision taken from that node.
     const nodeId = decided.type === 'feedback.decided' ? decided.data.nodeId : '';
     const page = await (await createApp({ store }).request(`/api/nodes/${encodeURIComponent(nodeId)}`)).json();
-    expect(page.decisions).toEqual([{ iteration: 0, kind: 'stop', algorithm: null, evidence: decided.type === 'feedback.decided' ? decided.data.evidence : null }]);
+    expect(page.decisions).toEqual([
+      { iteration: 0, kind: 'stop', algorithm: null, evidence: decided.type === 'feedback.decided' ? decided.data.evidence : null },
+    ]);
     store.close();
     expect(decided.type === 'feedback.decided' && decided.data.evidence).toMatchObject({
       itemsAvailable: splits.train.length,
@@ -74,6 +76,8 @@ describe.each(packagedTaskIds())('the Feedback prompt of %s', (taskId) => {
     const evidence = decided.type === 'feedback.decided' ? decided.data.evidence : undefined;
     expect(evidence?.itemsShown).toBeGreaterThan(0);
     expect(evidence?.bytesShown).toBeLessThanOrEqual(evidence?.bytesAvailable ?? 0);
-    console.info(`[${taskId}] feedback prompt ${prompt.length} characters, ~${evidence?.promptTokens} tokens of ${evidence?.tokenBudget}; items ${evidence?.itemsShown}/${evidence?.itemsAvailable}, bytes ${evidence?.bytesShown}/${evidence?.bytesAvailable}, failure kinds ${evidence?.failureKindsShown.join('+')} of ${evidence?.failureKindsAvailable.join('+')}`);
+    console.info(
+      `[${taskId}] feedback prompt ${prompt.length} characters, ~${evidence?.promptTokens} tokens of ${evidence?.tokenBudget}; items ${evidence?.itemsShown}/${evidence?.itemsAvailable}, bytes ${evidence?.bytesShown}/${evidence?.bytesAvailable}, failure kinds ${evidence?.failureKindsShown.join('+')} of ${evidence?.failureKindsAvailable.join('+')}`,
+    );
   });
 });

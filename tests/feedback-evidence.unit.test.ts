@@ -32,17 +32,46 @@ describe('train evidence for the Feedback-Agent', () => {
   });
 
   it('puts failures first, one of each kind in turn with the lowest reward first, then the successes', () => {
-    const samples = [sample('w1', 'wrong', 0), sample('w2', 'wrong', 0), sample('w3', 'wrong', 0), sample('ok', null, 1), sample('p1', 'partial', 0.5), sample('p2', 'partial', 0.2), sample('t1', 'timeout', 0)];
+    const samples = [
+      sample('w1', 'wrong', 0),
+      sample('w2', 'wrong', 0),
+      sample('w3', 'wrong', 0),
+      sample('ok', null, 1),
+      sample('p1', 'partial', 0.5),
+      sample('p2', 'partial', 0.2),
+      sample('t1', 'timeout', 0),
+    ];
     expect(orderForFeedback(samples).map((s) => s.exampleId)).toEqual(['t1', 'w1', 'p2', 'w2', 'p1', 'w3', 'ok']);
   });
 
   it('fills a token budget in order of priority, marks cuts, counts what did not fit and reports coverage', () => {
-    const trajectories = orderForFeedback([...Array.from({ length: 30 }, (_, i) => sample(`w${i}`, 'wrong', 0)), sample('t', 'timeout', 0), sample('ok', null, 1)]);
+    const trajectories = orderForFeedback([
+      ...Array.from({ length: 30 }, (_, i) => sample(`w${i}`, 'wrong', 0)),
+      sample('t', 'timeout', 0),
+      sample('ok', null, 1),
+    ]);
     const lessons = [
       lesson({ nodeId: 'n0', kind: 'seed', status: 'accepted', what: 'seed', devScore: 0.1 }),
-      lesson({ nodeId: 'n1', parentId: 'n0', kind: 'harness', status: 'rejected', what: 'edit', devScore: 0.09, operator: 'knob:shortlist=3', diffSummary: 'shortlist: 0 → 3', gate: { accepted: false, gain: -0.01, lower: -0.05, upper: 0.03, reason: 'noise' } }),
+      lesson({
+        nodeId: 'n1',
+        parentId: 'n0',
+        kind: 'harness',
+        status: 'rejected',
+        what: 'edit',
+        devScore: 0.09,
+        operator: 'knob:shortlist=3',
+        diffSummary: 'shortlist: 0 → 3',
+        gate: { accepted: false, gain: -0.01, lower: -0.05, upper: 0.03, reason: 'noise' },
+      }),
     ];
-    const render = (tokens: number) => renderEvidence({ fixedText: 'task and scores', scaffold: 'export async function solve() {}', lessons, trajectories, budget: { tokens, fieldChars: 100, callChars: 200 } });
+    const render = (tokens: number) =>
+      renderEvidence({
+        fixedText: 'task and scores',
+        scaffold: 'export async function solve() {}',
+        lessons,
+        trajectories,
+        budget: { tokens, fieldChars: 100, callChars: 200 },
+      });
     const small = render(1500);
     const large = render(400_000);
     expect(small.coverage.itemsShown).toBeGreaterThan(1);
@@ -58,7 +87,10 @@ describe('train evidence for the Feedback-Agent', () => {
     expect(large.trajectories).toContain('expected: "label-w0"');
     expect(large.trajectories).toContain('model call 1:');
     expect(large.lessons).toBe(
-      ['- n0 [accepted] seed scaffold; dev 0.1', '- n1 [rejected] harness knob:shortlist=3 from n0: shortlist: 0 → 3; dev 0.09 — gate rejected: gain -0.010 [-0.050, 0.030] (noise)'].join('\n'),
+      [
+        '- n0 [accepted] seed scaffold; dev 0.1',
+        '- n1 [rejected] harness knob:shortlist=3 from n0: shortlist: 0 → 3; dev 0.09 — gate rejected: gain -0.010 [-0.050, 0.030] (noise)',
+      ].join('\n'),
     );
   });
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { servingGateway } from '../gateway/serving.ts';
-import { startServer, type RunningServer } from '../server/serve.ts';
+import { type RunningServer, startServer } from '../server/serve.ts';
 
 /** The official `openai` SDK as the client of `sia serve`'s gateway, on loopback, with the server's token. */
 const TOKEN = 'sdk-test-token';
@@ -15,7 +15,8 @@ let server: RunningServer;
 let client: OpenAI;
 const question = { model: 'policy', messages: [{ role: 'user' as const, content: 'Which charge fits theft of a bicycle?' }] };
 const choices = ['theft', 'fraud', 'robbery'];
-const llmCalls = () => store.read({ types: ['run.step_recorded'] }).filter((event) => event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call');
+const llmCalls = () =>
+  store.read({ types: ['run.step_recorded'] }).filter((event) => event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call');
 
 beforeAll(async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'sia-gw-sdk-')), 'sia.db');
@@ -41,7 +42,12 @@ describe('sia serve /v1 through the official openai SDK', () => {
 
   it('streams SSE chunks ending in a usage chunk, and records the streamed call like any other', async () => {
     const before = llmCalls().length;
-    const stream = await client.chat.completions.create({ ...question, stream: true, stream_options: { include_usage: true }, ...({ guided_choice: choices } as object) });
+    const stream = await client.chat.completions.create({
+      ...question,
+      stream: true,
+      stream_options: { include_usage: true },
+      ...({ guided_choice: choices } as object),
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
@@ -57,14 +63,14 @@ describe('sia serve /v1 through the official openai SDK', () => {
     expect(last.type === 'run.step_recorded' && last.data.step.kind === 'llm_call' && last.data.step.completion).toBe(text);
   });
 
-  it('streams without a usage chunk unless asked, through the SDK\'s stream helper', async () => {
+  it("streams without a usage chunk unless asked, through the SDK's stream helper", async () => {
     const stream = client.chat.completions.stream({ ...question, ...({ guided_choice: choices } as object) });
     const final = await stream.finalChatCompletion();
     expect(choices).toContain(final.choices[0]!.message.content);
     expect(final.usage ?? null).toBeNull();
   });
 
-  it('refuses n > 1, top_logprobs and tools with a 400 naming the parameter, in OpenAI\'s error shape', async () => {
+  it("refuses n > 1, top_logprobs and tools with a 400 naming the parameter, in OpenAI's error shape", async () => {
     const refused = async (extra: object) => {
       const error = await client.chat.completions.create({ ...question, guided_choice: choices, ...extra } as never).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
@@ -94,11 +100,15 @@ describe('sia serve /v1 through the official openai SDK', () => {
     expect(completions).toBeInstanceOf(OpenAI.NotFoundError);
     const embeddings = await client.embeddings.create({ model: 'policy', input: 'hi' }).catch((caught: unknown) => caught);
     expect(embeddings).toBeInstanceOf(OpenAI.NotFoundError);
-    const raw = await fetch(`${server.url}/v1/embeddings`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+    const raw = await fetch(`${server.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(Object.keys((await raw.json()).error).sort()).toEqual(['code', 'message', 'param', 'type']);
   });
 
-  it('answers a free-text request the tiny policy cannot serve with a 400 in OpenAI\'s shape, recorded as an error step', async () => {
+  it("answers a free-text request the tiny policy cannot serve with a 400 in OpenAI's shape, recorded as an error step", async () => {
     const error = await client.chat.completions.create(question).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toContain('guided');

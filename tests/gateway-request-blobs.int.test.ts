@@ -22,7 +22,15 @@ function recordCalls() {
   return { store, policy, gateway };
 }
 
-const call = (i: number, guided: string[]) => ({ model: 'policy', messages: [{ role: 'system', content: 'Pick the charge.' }, { role: 'user', content: facts(i) }], guided_choice: guided, logprobs: true });
+const call = (i: number, guided: string[]) => ({
+  model: 'policy',
+  messages: [
+    { role: 'system', content: 'Pick the charge.' },
+    { role: 'user', content: facts(i) },
+  ],
+  guided_choice: guided,
+  logprobs: true,
+});
 const llmSteps = (store: ReturnType<typeof recordCalls>['store']) =>
   store.read({ streamId: 'run-r' }).flatMap((event) => (event.type === 'run.step_recorded' && event.data.step.kind === 'llm_call' ? [event.data.step] : []));
 
@@ -61,7 +69,15 @@ describe('request parts as content-addressed blobs', () => {
   it('names a missing or malformed blob as an integrity error instead of replaying something else', () => {
     const { store } = recordCalls();
     const inline = createRequestReader(store);
-    const step = { kind: 'llm_call' as const, model: 'policy', completion: 'x', tokenIds: [0], logprobs: [-0.1], latencyMs: 1, usage: { promptTokens: 1, completionTokens: 1, costUsd: null } };
+    const step = {
+      kind: 'llm_call' as const,
+      model: 'policy',
+      completion: 'x',
+      tokenIds: [0],
+      logprobs: [-0.1],
+      latencyMs: 1,
+      usage: { promptTokens: 1, completionTokens: 1, costUsd: null },
+    };
     expect(() => inline({ ...step, request: { messages: { blob: 'a'.repeat(64) }, guidedChoice: null, temperature: 0 } })).toThrow(IntegrityError);
     const notMessages = store.putBlob(JSON.stringify({ hello: 'world' }));
     expect(() => inline({ ...step, request: { messages: { blob: notMessages }, guidedChoice: null, temperature: 0 } })).toThrow(/not a messages list/);

@@ -7,7 +7,13 @@ import { sampleJob, sampleRows } from './gpu-fixtures.ts';
 describe('trainer contract (sia.train-job/v1)', () => {
   it('accepts the sample job and rows, preference rows included', () => {
     expect(parseTrainJob(sampleJob()).job_id).toBe('j-000001');
-    const preference = { group: 'g', chosen: { tokens: [1, 2], mask: [0, 1] }, rejected: { tokens: [1, 3], mask: [0, 1] }, ref_lp_chosen: null, ref_lp_rejected: -2 };
+    const preference = {
+      group: 'g',
+      chosen: { tokens: [1, 2], mask: [0, 1] },
+      rejected: { tokens: [1, 3], mask: [0, 1] },
+      ref_lp_chosen: null,
+      ref_lp_rejected: -2,
+    };
     expect(parseTrainRows([...sampleRows(), preference])).toHaveLength(3);
   });
 

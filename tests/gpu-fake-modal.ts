@@ -22,7 +22,11 @@ export class FakeModalCloud {
   private counter = 0;
 
   /** `holdCalls`: calls wait for `release(id)` before they run, so a test can observe them running. */
-  constructor(readonly volumeDir: string, readonly deployed = new Set(['sia-trainer/train']), readonly holdCalls = false) {}
+  constructor(
+    readonly volumeDir: string,
+    readonly deployed = new Set(['sia-trainer/train']),
+    readonly holdCalls = false,
+  ) {}
 
   release(functionCallId: string): void {
     this.calls.get(functionCallId)?.release();
@@ -38,7 +42,21 @@ export class FakeModalCloud {
     writeFileSync(join(scratch, 'batch.jsonl'), batch);
     let release = () => {};
     const started = this.holdCalls ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
-    const command = ['-m', 'sia_worker', 'remote', '--job', join(scratch, 'job.json'), '--batch', join(scratch, 'batch.jsonl'), '--mount', '/vol', '--volume-dir', this.volumeDir, '--backend', options.backend];
+    const command = [
+      '-m',
+      'sia_worker',
+      'remote',
+      '--job',
+      join(scratch, 'job.json'),
+      '--batch',
+      join(scratch, 'batch.jsonl'),
+      '--mount',
+      '/vol',
+      '--volume-dir',
+      this.volumeDir,
+      '--backend',
+      options.backend,
+    ];
     const outcome = started.then(
       () =>
         new Promise<{ ok: true; value: unknown } | { ok: false; error: Error }>((resolve) => {

@@ -4,8 +4,8 @@
  * duplicate name or an adapter folder without adapter_config.json, 404 for unloading an unknown name.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 

@@ -11,8 +11,13 @@ export function sampleJob(overrides: Partial<TrainJob> = {}): TrainJob {
     adapter_out: 'adapters/policy-v0001',
     lora: { rank: 4, alpha: 8, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
     loss: {
-      kind: 'ppo_clip', clip_low: 0.2, clip_high: 0.2, agg: 'token_mean', agg_constant: null,
-      kl: { coef: 0, estimator: 'k3', where: 'loss' }, dpo_beta: 0.1,
+      kind: 'ppo_clip',
+      clip_low: 0.2,
+      clip_high: 0.2,
+      agg: 'token_mean',
+      agg_constant: null,
+      kl: { coef: 0, estimator: 'k3', where: 'loss' },
+      dpo_beta: 0.1,
       gae: { gamma: 1, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 },
     },
     optim: { lr: 0.05, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: 2, minibatches: 1, seed: 0 },
@@ -23,8 +28,14 @@ export function sampleJob(overrides: Partial<TrainJob> = {}): TrainJob {
 
 export function sampleRows(): SequenceRow[] {
   const row = (traj: string, tokens: number[], advantage: number, reward: number): SequenceRow => ({
-    group: 'g1', traj, tokens, mask: tokens.map((_, i) => (i === 0 ? 0 : 1)),
-    sampler_logprobs: tokens.map(() => -1), advantages: tokens.map((_, i) => (i === 0 ? 0 : advantage)), ref_logprobs: null, reward,
+    group: 'g1',
+    traj,
+    tokens,
+    mask: tokens.map((_, i) => (i === 0 ? 0 : 1)),
+    sampler_logprobs: tokens.map(() => -1),
+    advantages: tokens.map((_, i) => (i === 0 ? 0 : advantage)),
+    ref_logprobs: null,
+    reward,
   });
   return [row('t1', [0, 3, 5], 1, 1), row('t2', [0, 3, 7], -1, 0)];
 }

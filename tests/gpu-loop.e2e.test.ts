@@ -5,7 +5,7 @@
  * the in-memory Modal fake whose calls run the Modal function's body on a folder standing in for the Volume.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { loadTask } from '../plugins/tasks/index.ts';
 import { taskTemplateFiles } from '../plugins/tasks/shared/template.ts';
 import { FakeModalCloud } from './gpu-fake-modal.ts';
 import { sia } from './support/cli.ts';
-import { startLocalServer, type LocalServer } from './support/local-server.ts';
+import { type LocalServer, startLocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 
 const pythonMissing = spawnSync('python3', ['-c', 'import numpy']).status !== 0;
@@ -83,7 +83,10 @@ function expectHashesMatchDisk(checkpoint: EventData<'weights.checkpointed'>, fo
 
 /** The rows sent to the trainer: prompt tokens (mask 0) then completion tokens (mask 1). */
 function expectPromptThenCompletion(batchFile: string) {
-  const rows = readFileSync(batchFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { tokens: number[]; mask: number[]; sampler_logprobs: number[] });
+  const rows = readFileSync(batchFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { tokens: number[]; mask: number[]; sampler_logprobs: number[] });
   expect(rows.length).toBeGreaterThan(0);
   for (const row of rows) {
     const prompt = row.mask.indexOf(1);
@@ -100,7 +103,8 @@ function expectServing(events: StoredEvent[], endpoint: string) {
   const served = dataOf(events, 'weights.served');
   const checkpoints = dataOf(events, 'weights.checkpointed');
   expect(served[0]).toMatchObject({ adapterId: null, servedName: BASE_MODEL, endpoint });
-  for (const checkpoint of checkpoints) expect(served).toContainEqual(expect.objectContaining({ adapterId: checkpoint.adapterId, servedName: checkpoint.adapterId }));
+  for (const checkpoint of checkpoints)
+    expect(served).toContainEqual(expect.objectContaining({ adapterId: checkpoint.adapterId, servedName: checkpoint.adapterId }));
   for (let i = 1; i < served.length; i++) expect(served[i].adapterId).not.toBe(served[i - 1].adapterId);
   // The fake answers the same whatever the adapter, so the gate rejects the update and the parent is served again.
   const [rejected] = dataOf(events, 'weights.rejected');
@@ -143,7 +147,9 @@ describe.skipIf(pythonMissing)('sia run --mode w+h with the gpu/ worker against 
     expect(dataOf(events, 'experiment.finished')).toHaveLength(1);
   });
 
-  it('--trainer modal: spawns on the fake Modal, survives a crash after training.submitted, and resumes polling the same call', { timeout: 60_000 }, async () => {
+  it('--trainer modal: spawns on the fake Modal, survives a crash after training.submitted, and resumes polling the same call', {
+    timeout: 60_000,
+  }, async () => {
     const { dir, task } = await tinyTask();
     const cloud = new FakeModalCloud(join(dir, 'volume'), undefined, true);
     const { server, baseURL } = await fakeVllm((path) => join(cloud.volumeDir, path.replace(/^\/vol\//, '')));
@@ -190,15 +196,16 @@ describe.skipIf(pythonMissing)('sia run --mode w+h with the gpu/ worker against 
     expectServing(events, baseURL);
     expect(dataOf(events, 'experiment.finished')).toHaveLength(1);
   });
-
 });
 
 describe('policy/trainer pairs for a weights run', () => {
-  it('refuses a policy that cannot load the trainer\'s adapters, naming both flags', { timeout: 30_000 }, async () => {
+  it("refuses a policy that cannot load the trainer's adapters, naming both flags", { timeout: 30_000 }, async () => {
     const { dir, task } = await tinyTask();
     const config: SiaConfig = { openaiPolicy: { model: BASE_MODEL, baseURL: 'http://127.0.0.1:9/v1' } };
-    const build = (policy: 'tiny' | 'openai', trainer: 'tiny' | 'local' | 'modal', mode: 'h' | 'w+h' = 'w+h') =>
-      () => buildStack({ agents: 'offline', policy, trainer, mode }, config, task, dir);
+    const build =
+      (policy: 'tiny' | 'openai', trainer: 'tiny' | 'local' | 'modal', mode: 'h' | 'w+h' = 'w+h') =>
+      () =>
+        buildStack({ agents: 'offline', policy, trainer, mode }, config, task, dir);
     expect(build('tiny', 'local')).toThrow(ValidationError);
     expect(build('tiny', 'modal')).toThrow(/--policy tiny.*--trainer modal/);
     expect(build('openai', 'tiny')).toThrow(/--trainer tiny.*--policy openai/);

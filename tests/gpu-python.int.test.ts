@@ -36,7 +36,8 @@ describe('gpu/ Python worker', () => {
     const done = python(['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.', '-v']);
     expect(done.status, done.stderr.slice(-3000)).toBe(0);
     expect(done.stderr.match(/skipped '[^']+'/g) ?? []).toEqual([]);
-    for (const suite of ['NumpyLossGoldensTest', 'TorchLossGoldensTest', 'WorkerTest', 'PolicyServerTest']) expect(done.stderr).toMatch(new RegExp(`\\(tests\\.[a-z_]+\\.${suite}\\.`));
+    for (const suite of ['NumpyLossGoldensTest', 'TorchLossGoldensTest', 'WorkerTest', 'PolicyServerTest'])
+      expect(done.stderr).toMatch(new RegExp(`\\(tests\\.[a-z_]+\\.${suite}\\.`));
     expect(done.stderr).toMatch(/Ran \d+ tests/);
   });
 

@@ -11,7 +11,7 @@ import type { ChatRequest } from '../core/ports/policy-model.ts';
 import { createOpenAIPolicy } from '../plugins/providers/openai-policy.ts';
 import { createVllmAdapterClient } from '../plugins/providers/vllm-adapters.ts';
 import { POLICY_CONTRACT_REQUESTS, policyModelContract } from './contracts/policy-model.case.ts';
-import { startPolicyServer, TINY_SERVED_NAME, type PolicyServer } from './support/policy-server.ts';
+import { type PolicyServer, startPolicyServer, TINY_SERVED_NAME } from './support/policy-server.ts';
 
 const BASE = TINY_SERVED_NAME;
 // The tiny tokenizer is byte-level: an ASCII answer is one token per character, then <|return|> (id 260) ends it.
@@ -116,7 +116,11 @@ describe('policy server (sia_worker.serve) through the openai SDK', () => {
     expect(ids(tuned).completion).toEqual(ids(base).completion);
     const gaps = logprobsOf(tuned).map((logprob, i) => Math.abs(logprob - logprobsOf(base)[i]!));
     expect(Math.max(...gaps)).toBeGreaterThan(0.01);
-    const unload = await fetch(`${url}/v1/unload_lora_adapter`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lora_name: 'policy-v0001' }) });
+    const unload = await fetch(`${url}/v1/unload_lora_adapter`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ lora_name: 'policy-v0001' }),
+    });
     expect([unload.status, await unload.text()]).toEqual([200, "Success: LoRA adapter 'policy-v0001' removed successfully."]);
     expect((await client.models.list()).data.map((m) => m.id)).toEqual([BASE]);
     expect(logprobsOf(await create(forced))).toEqual(logprobsOf(base));

@@ -2,14 +2,15 @@
  * Tampering with a log through the database file, as an attacker with write access would, and what `sia verify`
  * says: each mode with its exact exit code and first line. The fixture log is written by the real store.
  */
-import Database from 'better-sqlite3';
+
 import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../core/hashing.ts';
 import { lineageProjection } from '../core/projections/lineage.ts';
 import { chainHash, openSqliteEventStore, project } from '../core/store/index.ts';
-import { sha256Hex } from '../core/hashing.ts';
 import { sia } from './support/cli.ts';
 import { writeLineageFixture } from './support/lineage-fixture.ts';
 
@@ -39,7 +40,11 @@ function tampered(name: string, tamper: (db: Database.Database) => void): string
 
 /** Rewrites every row's hash from `from` on, as a script that knows the algorithm would. */
 function rechain(db: Database.Database): void {
-  const rows = db.prepare('SELECT position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type, schema_version AS schemaVersion, data, metadata, recorded_at AS recordedAt FROM events ORDER BY position').all() as Parameters<typeof chainHash>[1][];
+  const rows = db
+    .prepare(
+      'SELECT position, event_id AS eventId, stream_id AS streamId, stream_version AS streamVersion, type, schema_version AS schemaVersion, data, metadata, recorded_at AS recordedAt FROM events ORDER BY position',
+    )
+    .all() as Parameters<typeof chainHash>[1][];
   let previous = '';
   const update = db.prepare('UPDATE events SET hash = ? WHERE position = ?');
   for (const row of rows) {
@@ -95,7 +100,9 @@ describe('sia verify against tampering', () => {
     });
     const caught = verify(forged);
     expect(caught.status).toBe(3);
-    expect(caught.stderr).toMatch(/^TAMPERED at position \d+: checkpoint lineage@\d+ passes its own checks but differs from the events it claims to fold \(forged\)/);
+    expect(caught.stderr).toMatch(
+      /^TAMPERED at position \d+: checkpoint lineage@\d+ passes its own checks but differs from the events it claims to fold \(forged\)/,
+    );
   });
 
   it('calls a zero-byte file, a junk file and another program\'s SQLite file "not a sia log", and writes nothing into them', () => {
@@ -117,7 +124,9 @@ describe('sia verify against tampering', () => {
     expect(tables).toEqual(['notes']);
     const missingDir = sia(['run', '--task', 'gsm8k', '--db', join(dir, 'no-such-dir', 'sia.db')]);
     expect(missingDir.status).toBe(2);
-    expect(missingDir.stderr.trim().split('\n')[0]).toBe(`sia: NotFoundError: cannot create ${join(dir, 'no-such-dir', 'sia.db')}: its directory ${join(dir, 'no-such-dir')} does not exist`);
+    expect(missingDir.stderr.trim().split('\n')[0]).toBe(
+      `sia: NotFoundError: cannot create ${join(dir, 'no-such-dir', 'sia.db')}: its directory ${join(dir, 'no-such-dir')} does not exist`,
+    );
     expect(missingDir.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -126,10 +135,16 @@ describe('sia verify against tampering', () => {
     const result = verify(file);
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/^TAMPERED at position \d+: blob [0-9a-f]{64} it refers to is missing/);
-    const count = () => (new Database(file, { readonly: true }).prepare('SELECT count(*) FROM events').pluck().get() as number);
+    const count = () => new Database(file, { readonly: true }).prepare('SELECT count(*) FROM events').pluck().get() as number;
     const before = count();
-    const node = (new Database(file, { readonly: true }).prepare("SELECT json_extract(data, '$.nodeId') FROM events WHERE type = 'scaffold.proposed' LIMIT 1").pluck().get()) as string;
-    for (const args of [['replay', node, '--split', 'dev'], ['audit', experimentId]]) {
+    const node = new Database(file, { readonly: true })
+      .prepare("SELECT json_extract(data, '$.nodeId') FROM events WHERE type = 'scaffold.proposed' LIMIT 1")
+      .pluck()
+      .get() as string;
+    for (const args of [
+      ['replay', node, '--split', 'dev'],
+      ['audit', experimentId],
+    ]) {
       const refused = sia([...args, '--db', file]);
       expect(refused.status, args[0]).toBe(3);
       expect(refused.stderr).toMatch(/needs blob [0-9a-f]{64} \(referred to by \S+ at position \d+\), and the log no longer holds it/);
@@ -142,7 +157,9 @@ describe('sia verify against tampering', () => {
     const refused = verify(migrated);
     expect(refused.status).toBe(5);
     const known = JSON.parse(readFileSync('migrations/meta/_journal.json', 'utf8')).entries.length;
-    expect(refused.stderr).toMatch(new RegExp(`^sia: VersionError: \\S+ was written by a newer sia \\(schema migration ${known + 1}; this sia knows ${known}\\)`));
+    expect(refused.stderr).toMatch(
+      new RegExp(`^sia: VersionError: \\S+ was written by a newer sia \\(schema migration ${known + 1}; this sia knows ${known}\\)`),
+    );
     expect(sia(['run', '--task', 'gsm8k', '--db', migrated]).status).toBe(5);
     const newer = tampered('schema', (db) => {
       db.exec(`UPDATE events SET schema_version = 99 WHERE position = (SELECT max(position) FROM events)`);

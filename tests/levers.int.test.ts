@@ -18,7 +18,15 @@ describe('weights lever on the embedded default (lawbench, w+h)', () => {
     try {
       // The packaged train and dev splits (on 120 train items the first update over-fits and is rightly rejected).
       const task = await createTask({ train: 250, dev: 125, holdout: 25 });
-      const settings = { task: 'lawbench', mode: 'w+h' as const, seed: 0, agents: 'offline' as const, policy: 'tiny' as const, trainer: 'tiny' as const, options: { ...DEFAULT_OPTIONS, iterations: 3 } };
+      const settings = {
+        task: 'lawbench',
+        mode: 'w+h' as const,
+        seed: 0,
+        agents: 'offline' as const,
+        policy: 'tiny' as const,
+        trainer: 'tiny' as const,
+        options: { ...DEFAULT_OPTIONS, iterations: 3 },
+      };
       const experimentId = await runSession({ store, dbFile, settings, config: {}, task });
       const summary = experimentSummary(store, experimentId);
       const byId = new Map(summary.nodes.map((node) => [node.id, node]));

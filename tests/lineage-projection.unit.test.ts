@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lineageProjection } from '../core/projections/lineage.ts';
 import { project, rebuild } from '../core/store/index.ts';
-import { projectionSpec } from './support/projection-spec.ts';
 import { evaluationRecorded, experimentCreated, runFinished, runStarted, scaffoldProposed, verdict, weightsCheckpointed } from './support/events.ts';
+import { projectionSpec } from './support/projection-spec.ts';
 
 const spec = projectionSpec(lineageProjection);
 
@@ -10,7 +10,12 @@ describe('lineage projection', () => {
   it('given a seed scaffold, when it is accepted and scored, then the node carries status and scores', () => {
     const state = spec
       .given(experimentCreated('x'), scaffoldProposed('x', 'n0', null))
-      .when(verdict('scaffold.accepted', 'x', 'n0'), runStarted('x', 'r1', 'n0', 'dev'), runFinished('x', 'r1', 'n0', 'dev', 0.4), evaluationRecorded('x', 'r1', 'n0', 'dev', 0.4))
+      .when(
+        verdict('scaffold.accepted', 'x', 'n0'),
+        runStarted('x', 'r1', 'n0', 'dev'),
+        runFinished('x', 'r1', 'n0', 'dev', 0.4),
+        evaluationRecorded('x', 'r1', 'n0', 'dev', 0.4),
+      )
       .then();
     expect(state.nodes.n0).toMatchObject({ kind: 'seed', status: 'accepted', parentId: null, scores: { dev: 0.4 }, runIds: ['r1'] });
     expect(state.experiments.x.nodeIds).toEqual(['n0']);
@@ -28,7 +33,13 @@ describe('lineage projection', () => {
 
   it('does not let a replay run overwrite the original scores', () => {
     const state = spec
-      .given(experimentCreated('x'), scaffoldProposed('x', 'n0', null), runStarted('x', 'r1', 'n0', 'dev'), runFinished('x', 'r1', 'n0', 'dev', 0.5), evaluationRecorded('x', 'r1', 'n0', 'dev', 0.5))
+      .given(
+        experimentCreated('x'),
+        scaffoldProposed('x', 'n0', null),
+        runStarted('x', 'r1', 'n0', 'dev'),
+        runFinished('x', 'r1', 'n0', 'dev', 0.5),
+        evaluationRecorded('x', 'r1', 'n0', 'dev', 0.5),
+      )
       .when(runStarted('x', 'r2', 'n0', 'dev', 'r1'), runFinished('x', 'r2', 'n0', 'dev', 0.1))
       .then();
     expect(state.nodes.n0.scores.dev).toBe(0.5);

@@ -11,14 +11,17 @@ import { leakySettings } from './support/planted-hacks.ts';
 const freshDb = () => join(mkdtempSync(join(tmpdir(), 'sia-budget-')), 'sia.db');
 const T0 = Date.parse('2026-12-01T10:00:00Z');
 
-describe('budgets are the experiment\'s', () => {
+describe("budgets are the experiment's", () => {
   it('the wall budget counts from the recorded start across a resume, and stopping closes the open candidate', { timeout: 120_000 }, async () => {
     const dbFile = freshDb();
     const store = openSqliteEventStore(dbFile);
     const settings = { ...leakySettings(3), options: { ...DEFAULT_OPTIONS, iterations: 3, budgets: { maxTokens: null, maxWallMs: 60_000 } } };
     // The first process dies once the first harness edit is proposed.
-    const proposedEdit = (event: { type: string; data: unknown }) => event.type === 'scaffold.proposed' && (event.data as { parentNodeId: string | null }).parentNodeId !== null;
-    await expect(runSession({ store: dyingAfterEvent(store, proposedEdit), dbFile, settings, config: {}, experimentId: 'x', clock: () => new Date(T0) })).rejects.toThrow(Crash);
+    const proposedEdit = (event: { type: string; data: unknown }) =>
+      event.type === 'scaffold.proposed' && (event.data as { parentNodeId: string | null }).parentNodeId !== null;
+    await expect(
+      runSession({ store: dyingAfterEvent(store, proposedEdit), dbFile, settings, config: {}, experimentId: 'x', clock: () => new Date(T0) }),
+    ).rejects.toThrow(Crash);
     const killed = loadLoopState(store, 'x');
     expect(killed.startedAt).toBe(new Date(T0).toISOString());
     expect(killed.candidateNodeId).not.toBeNull();
@@ -44,13 +47,21 @@ describe('budgets are the experiment\'s', () => {
     const stream = referenceStore.read({ streamId: 'experiment-x' });
     const decided = stream.findIndex((event) => event.type === 'feedback.decided');
     expect(stream[decided].data).toMatchObject({ kind: 'weights' });
-    const tokensBefore = stream.slice(0, decided).reduce((sum, event) => sum + (event.type === 'evaluation.recorded' ? event.data.usage.promptTokens + event.data.usage.completionTokens : 0), 0);
+    const tokensBefore = stream
+      .slice(0, decided)
+      .reduce((sum, event) => sum + (event.type === 'evaluation.recorded' ? event.data.usage.promptTokens + event.data.usage.completionTokens : 0), 0);
     referenceStore.close();
 
     // One token more: the decision is made, its first rollout spends the rest, the second never starts.
     const dbFile = freshDb();
     const store = openSqliteEventStore(dbFile);
-    await runSession({ store, dbFile, settings: { ...base, options: { ...options, budgets: { maxTokens: tokensBefore + 1, maxWallMs: null } } }, config: {}, experimentId: 'x' });
+    await runSession({
+      store,
+      dbFile,
+      settings: { ...base, options: { ...options, budgets: { maxTokens: tokensBefore + 1, maxWallMs: null } } },
+      config: {},
+      experimentId: 'x',
+    });
     const state = loadLoopState(store, 'x');
     expect(state.finish?.reason).toBe('budget');
     expect(state.decisions.map((decision) => decision.kind)).toEqual(['weights']);

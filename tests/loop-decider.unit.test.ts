@@ -12,7 +12,9 @@ const created = (mode: 'h' | 'w+h' = 'w+h') => {
 };
 const seed = asEvent(scaffoldProposed('x', 'n0', null));
 const seedAccepted: SiaEvent = { type: 'scaffold.accepted', data: { experimentId: 'x', nodeId: 'n0', comparison: null } };
-const scored = (nodeId: string, split: 'train' | 'dev' | 'holdout', score: number, runId = `${nodeId}-${split}`): SiaEvent[] => [asEvent(evaluationRecorded('x', runId, nodeId, split, score))];
+const scored = (nodeId: string, split: 'train' | 'dev' | 'holdout', score: number, runId = `${nodeId}-${split}`): SiaEvent[] => [
+  asEvent(evaluationRecorded('x', runId, nodeId, split, score)),
+];
 const decision = (kind: 'harness' | 'weights' | 'stop', iteration = 0, algorithm: string | null = null): EventData<'feedback.decided'> => ({
   experimentId: 'x',
   iteration,
@@ -28,14 +30,29 @@ const decision = (kind: 'harness' | 'weights' | 'stop', iteration = 0, algorithm
   attempts: 1,
 });
 const comparison = (accepted: boolean): GateComparison => ({
-  split: 'dev', n: 3, parentScore: 0.3, candidateScore: 0.6, meanDifference: 0.3, lowerBound: accepted ? 0.1 : -0.1, upperBound: 0.5, confidence: 0.9, resamples: 100, seed: 1, accepted, reason: 'test',
+  split: 'dev',
+  n: 3,
+  parentScore: 0.3,
+  candidateScore: 0.6,
+  meanDifference: 0.3,
+  lowerBound: accepted ? 0.1 : -0.1,
+  upperBound: 0.5,
+  confidence: 0.9,
+  resamples: 100,
+  seed: 1,
+  accepted,
+  reason: 'test',
 });
 const limits = { iterations: 3, budgetExceeded: false };
 
 describe('When running the loop decider', () => {
   it('creates an experiment only once', () => {
-    given().when({ type: 'CreateExperiment', data: asEvent(experimentCreated('x')).data as never }).then([{ type: 'experiment.created' }]);
-    given(created()).when({ type: 'CreateExperiment', data: asEvent(experimentCreated('x')).data as never }).thenThrows(IllegalStateError, /already exists/);
+    given()
+      .when({ type: 'CreateExperiment', data: asEvent(experimentCreated('x')).data as never })
+      .then([{ type: 'experiment.created' }]);
+    given(created())
+      .when({ type: 'CreateExperiment', data: asEvent(experimentCreated('x')).data as never })
+      .thenThrows(IllegalStateError, /already exists/);
   });
 
   it('accepts the seed scaffold as the starting point', () => {
@@ -55,32 +72,71 @@ describe('When running the loop decider', () => {
   });
 
   it('refuses weight updates in mode h', () => {
-    given(created('h'), seed, seedAccepted).when({ type: 'RecordDecision', decision: decision('weights', 0, 'grpo'), scaffold: null }).thenThrows(IllegalStateError, /mode h/);
+    given(created('h'), seed, seedAccepted)
+      .when({ type: 'RecordDecision', decision: decision('weights', 0, 'grpo'), scaffold: null })
+      .thenThrows(IllegalStateError, /mode h/);
   });
 
   it('gates a weights node into weights.accepted / weights.rejected with the comparison', () => {
-    const history = [created(), seed, seedAccepted, asEvent({ type: 'feedback.decided', data: decision('weights', 0, 'grpo') }), asEvent(weightsCheckpointed('x', 'n2', 'n0', 'a1'))];
-    given(...history).when({ type: 'Gate', nodeId: 'n2', comparison: comparison(true) }).then([{ type: 'weights.accepted', data: { adapterId: 'a1', comparison: { accepted: true } } }]);
-    given(...history).when({ type: 'Gate', nodeId: 'n2', comparison: comparison(false) }).then([{ type: 'weights.rejected' }]);
-    given(...history).when({ type: 'Gate', nodeId: 'n0', comparison: comparison(true) }).thenThrows(IllegalStateError, /not waiting/);
+    const history = [
+      created(),
+      seed,
+      seedAccepted,
+      asEvent({ type: 'feedback.decided', data: decision('weights', 0, 'grpo') }),
+      asEvent(weightsCheckpointed('x', 'n2', 'n0', 'a1')),
+    ];
+    given(...history)
+      .when({ type: 'Gate', nodeId: 'n2', comparison: comparison(true) })
+      .then([{ type: 'weights.accepted', data: { adapterId: 'a1', comparison: { accepted: true } } }]);
+    given(...history)
+      .when({ type: 'Gate', nodeId: 'n2', comparison: comparison(false) })
+      .then([{ type: 'weights.rejected' }]);
+    given(...history)
+      .when({ type: 'Gate', nodeId: 'n0', comparison: comparison(true) })
+      .thenThrows(IllegalStateError, /not waiting/);
   });
 
   it('records a served adapter only when it changes, so a rollback to the parent is one weights.served', () => {
-    const history = [created(), seed, seedAccepted, asEvent({ type: 'feedback.decided', data: decision('weights', 0, 'grpo') }), asEvent(weightsCheckpointed('x', 'n2', 'n0', 'a1'))];
+    const history = [
+      created(),
+      seed,
+      seedAccepted,
+      asEvent({ type: 'feedback.decided', data: decision('weights', 0, 'grpo') }),
+      asEvent(weightsCheckpointed('x', 'n2', 'n0', 'a1')),
+    ];
     const serve = (adapterId: string | null, servedName: string) => ({ experimentId: 'x', adapterId, servedName, endpoint: 'http://127.0.0.1:8000/v1' });
     const servedEvent = (adapterId: string | null, servedName: string): SiaEvent => ({ type: 'weights.served', data: serve(adapterId, servedName) });
-    given(...history).when({ type: 'RecordServing', data: serve(null, 'base') }).then([{ type: 'weights.served', data: { adapterId: null, servedName: 'base' } }]);
-    given(...history, servedEvent(null, 'base')).when({ type: 'RecordServing', data: serve('a1', 'a1') }).then([{ type: 'weights.served', data: { adapterId: 'a1' } }]);
+    given(...history)
+      .when({ type: 'RecordServing', data: serve(null, 'base') })
+      .then([{ type: 'weights.served', data: { adapterId: null, servedName: 'base' } }]);
+    given(...history, servedEvent(null, 'base'))
+      .when({ type: 'RecordServing', data: serve('a1', 'a1') })
+      .then([{ type: 'weights.served', data: { adapterId: 'a1' } }]);
     given(...history, servedEvent(null, 'base'), servedEvent('a1', 'a1'))
       .when({ type: 'RecordServing', data: serve(null, 'base') })
       .then([{ type: 'weights.served', data: { adapterId: null, servedName: 'base' } }]);
-    given(...history, servedEvent('a1', 'a1')).when({ type: 'RecordServing', data: serve('a1', 'a1') }).thenThrows(IllegalStateError, /already served/);
-    given(...history).when({ type: 'RecordServing', data: serve('a9', 'a9') }).thenThrows(IllegalStateError, /never checkpointed/);
+    given(...history, servedEvent('a1', 'a1'))
+      .when({ type: 'RecordServing', data: serve('a1', 'a1') })
+      .thenThrows(IllegalStateError, /already served/);
+    given(...history)
+      .when({ type: 'RecordServing', data: serve('a9', 'a9') })
+      .thenThrows(IllegalStateError, /never checkpointed/);
   });
 
   it('refuses commands after the experiment finished', () => {
-    const finished: SiaEvent = { type: 'experiment.finished', data: { experimentId: 'x', reason: 'stop', bestNodeId: 'n0', scores: { dev: 0.1, holdout: 0.1 }, usage: { promptTokens: 0, completionTokens: 0, costUsd: null } } };
-    given(created(), seed, seedAccepted, finished).when({ type: 'RecordDecision', decision: decision('stop'), scaffold: null }).thenThrows(IllegalStateError, /finished/);
+    const finished: SiaEvent = {
+      type: 'experiment.finished',
+      data: {
+        experimentId: 'x',
+        reason: 'stop',
+        bestNodeId: 'n0',
+        scores: { dev: 0.1, holdout: 0.1 },
+        usage: { promptTokens: 0, completionTokens: 0, costUsd: null },
+      },
+    };
+    given(created(), seed, seedAccepted, finished)
+      .when({ type: 'RecordDecision', decision: decision('stop'), scaffold: null })
+      .thenThrows(IllegalStateError, /finished/);
   });
 });
 
@@ -89,7 +145,11 @@ describe('nextStep: what the shell does next, from the log alone', () => {
     expect(nextStep(given().state, limits)).toEqual({ type: 'create' });
     expect(nextStep(given(created()).state, limits)).toEqual({ type: 'meta' });
     expect(nextStep(given(created(), seed, seedAccepted).state, limits)).toEqual({ type: 'evaluate', nodeId: 'n0', split: 'train' });
-    expect(nextStep(given(created(), seed, seedAccepted, ...scored('n0', 'train', 0.2)).state, limits)).toEqual({ type: 'evaluate', nodeId: 'n0', split: 'dev' });
+    expect(nextStep(given(created(), seed, seedAccepted, ...scored('n0', 'train', 0.2)).state, limits)).toEqual({
+      type: 'evaluate',
+      nodeId: 'n0',
+      split: 'dev',
+    });
     const ready = given(created(), seed, seedAccepted, ...scored('n0', 'train', 0.2), ...scored('n0', 'dev', 0.3)).state;
     expect(nextStep(ready, limits)).toEqual({ type: 'feedback', nodeId: 'n0', iteration: 0 });
   });
@@ -104,7 +164,10 @@ describe('nextStep: what the shell does next, from the log alone', () => {
     const harness = [...base, asEvent({ type: 'feedback.decided', data: decision('harness') }), asEvent(scaffoldProposed('x', 'n1', 'n0'))];
     expect(nextStep(given(...harness).state, limits)).toEqual({ type: 'evaluate', nodeId: 'n1', split: 'dev' });
     expect(nextStep(given(...harness, ...scored('n1', 'dev', 0.5)).state, limits)).toEqual({ type: 'gate', nodeId: 'n1', parentId: 'n0' });
-    const submitted: SiaEvent = { type: 'training.submitted', data: { experimentId: 'x', jobId: 'job-1', trainer: 'tiny', algorithm: 'grpo', nodeId: 'n0', job: {}, batchSha256: hex(5), handle: 'h1' } };
+    const submitted: SiaEvent = {
+      type: 'training.submitted',
+      data: { experimentId: 'x', jobId: 'job-1', trainer: 'tiny', algorithm: 'grpo', nodeId: 'n0', job: {}, batchSha256: hex(5), handle: 'h1' },
+    };
     const training = [...base, asEvent({ type: 'feedback.decided', data: decision('weights', 0, 'grpo') }), submitted];
     expect(nextStep(given(...training).state, limits)).toEqual({ type: 'train', nodeId: 'n0', algorithm: 'grpo', iteration: 0, resumeJobId: 'job-1' });
   });

@@ -14,7 +14,7 @@ import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 import { serveAgents, siaAsync } from './support/scripted-agents.ts';
 
 describe('sia run with LLM agents over the OpenAI protocol', () => {
-  it('applies the agent\'s harness edit through the gate and survives its malformed answers', { timeout: 120_000 }, async () => {
+  it("applies the agent's harness edit through the gate and survives its malformed answers", { timeout: 120_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), 'sia-llm-agents-'));
     expect(sia(['tasks', 'new', 'adder', '--dir', directory]).status).toBe(0);
     const reference = readFileSync(join(directory, 'adder', 'scaffold', 'solve.mjs'), 'utf8');
@@ -44,7 +44,9 @@ describe('sia run with LLM agents over the OpenAI protocol', () => {
       const proposed = store.read({ types: ['scaffold.proposed'] }).map((event) => event.data as { author: string; diff: string });
       expect(proposed.map((data) => data.author)).toEqual(['meta', 'feedback']);
       expect(proposed[1].diff).toContain('+const CONFIG = { "candidates": "sum-only" };');
-      const decisions = store.read({ types: ['feedback.decided'] }).map((event) => event.data as { kind: string; rationale: string; agent: string; promptHash: string | null });
+      const decisions = store
+        .read({ types: ['feedback.decided'] })
+        .map((event) => event.data as { kind: string; rationale: string; agent: string; promptHash: string | null });
       expect(decisions[1]).toMatchObject({ kind: 'stop', rationale: expect.stringContaining('agent error') });
       expect(decisions[0].promptHash && store.getBlobText(decisions[0].promptHash)).toBeTruthy();
       expect(store.verify().ok).toBe(true);
@@ -55,7 +57,7 @@ describe('sia run with LLM agents over the OpenAI protocol', () => {
     }
   });
 
-  it('lets the agent choose the user\'s own algorithm loaded with --algorithm', { timeout: 120_000 }, async () => {
+  it("lets the agent choose the user's own algorithm loaded with --algorithm", { timeout: 120_000 }, async () => {
     const directory = mkdtempSync(join(tmpdir(), 'sia-llm-algorithm-'));
     expect(sia(['tasks', 'new', 'adder', '--dir', directory]).status).toBe(0);
     const reference = readFileSync(join(directory, 'adder', 'scaffold', 'solve.mjs'), 'utf8');
@@ -81,7 +83,22 @@ describe('sia run with LLM agents over the OpenAI protocol', () => {
     const { server, config } = await serveAgents(model, directory);
     const db = join(directory, 'sia.db');
     try {
-      const result = await siaAsync(['run', '--task', join(directory, 'adder'), '--mode', 'w+h', '--iterations', '2', '--algorithm', algorithmFile, '--config', config, '--db', db, '--json']);
+      const result = await siaAsync([
+        'run',
+        '--task',
+        join(directory, 'adder'),
+        '--mode',
+        'w+h',
+        '--iterations',
+        '2',
+        '--algorithm',
+        algorithmFile,
+        '--config',
+        config,
+        '--db',
+        db,
+        '--json',
+      ]);
       expect(result.status, result.stderr).toBe(0);
       const summary = JSON.parse(result.stdout);
       expect(summary.decisions).toMatchObject([{ kind: 'weights', algorithm: 'raw-reward' }, { kind: 'stop' }]);

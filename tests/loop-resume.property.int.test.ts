@@ -8,8 +8,8 @@ import { openSqliteEventStore } from '../core/store/index.ts';
 import { loadLoopState } from '../loop/experiment-log.ts';
 import { DEFAULT_OPTIONS, runSession } from '../loop/session.ts';
 import { createTinyTrainer } from '../plugins/trainers/tiny.ts';
-import { lineageSignature } from './support/lineage-signature.ts';
 import { Crash, dyingAfter } from './support/dying-store.ts';
+import { lineageSignature } from './support/lineage-signature.ts';
 import { leakySettings } from './support/planted-hacks.ts';
 
 /** A tiny trainer whose jobs can be waited for: its in-process jobs outlive the "killed" session otherwise. */
@@ -44,7 +44,13 @@ describe('resume after a stop at any event boundary', () => {
     const reference = freshDb();
     const referenceStore = openSqliteEventStore(reference);
     let boundaries = 0;
-    await run(reference, new Proxy(referenceStore, { get: (target, key) => (key === 'append' ? (...args: Parameters<EventStore['append']>) => (boundaries++, target.append(...args)) : Reflect.get(target, key)) }));
+    await run(
+      reference,
+      new Proxy(referenceStore, {
+        get: (target, key) =>
+          key === 'append' ? (...args: Parameters<EventStore['append']>) => (boundaries++, target.append(...args)) : Reflect.get(target, key),
+      }),
+    );
     const expected = lineageSignature(loadLoopState(referenceStore, EXPERIMENT));
     referenceStore.close();
     expect(expected.decisions.some((decision) => decision.includes('weights'))).toBe(true);

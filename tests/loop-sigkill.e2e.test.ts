@@ -36,7 +36,8 @@ const MOMENTS: Record<string, (events: StoredEvent[]) => boolean> = {
   // A candidate's dev result is in and its verdict is not (the seed's train, dev, then the candidate's dev).
   gating: (events) => count(events, evalRecorded) >= 3,
   // An eval run of the second iteration has started and not recorded its result.
-  evaluation: (events) => count(events, evalRecorded) >= 3 && count(events, (event) => event.type === 'run.started' && event.data.purpose === 'eval') > count(events, evalRecorded),
+  evaluation: (events) =>
+    count(events, evalRecorded) >= 3 && count(events, (event) => event.type === 'run.started' && event.data.purpose === 'eval') > count(events, evalRecorded),
 };
 
 async function runKilledAt(db: string, moment: (events: StoredEvent[]) => boolean): Promise<void> {

@@ -70,7 +70,9 @@ describe('anthropic agents over the wire', () => {
     const { local, baseURL } = await startServer('the-right-key');
     try {
       const agents = createAnthropicAgents({ baseURL, apiKeyEnv: 'SIA_TEST_ANTHROPIC_KEY', env, maxRetries: 0 });
-      const error = await agents.meta.writeScaffold({ task: { id: 't', description: 'd' }, reference: feedbackContext().scaffold }).catch((caught: Error) => caught);
+      const error = await agents.meta
+        .writeScaffold({ task: { id: 't', description: 'd' }, reference: feedbackContext().scaffold })
+        .catch((caught: Error) => caught);
       expect(error).toBeInstanceOf(PluginError);
       expect((error as Error).message).toMatch(/401/);
       expect((error as Error).message).toContain('[redacted]');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../core/errors.ts';
+import type { ChatRequest } from '../core/ports/policy-model.ts';
 import { createCassetteAgents, createCassettePolicy } from '../plugins/providers/cassette.ts';
 import { createOpenAIPolicy } from '../plugins/providers/openai-policy.ts';
 import { POLICY_CONTRACT_REQUESTS, policyModelContract } from './contracts/policy-model.case.ts';
@@ -7,7 +8,6 @@ import { feedbackContext, sampleScaffold } from './support/agent-fixtures.ts';
 import { startLocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 import { recordLlmCalls } from './support/record-llm-calls.ts';
-import type { ChatRequest } from '../core/ports/policy-model.ts';
 
 /** Answers recorded from the OpenAI policy against the local vLLM-like server (seeded, so repeats agree). */
 async function recordFromServer(requests: ChatRequest[]) {
@@ -32,12 +32,21 @@ describe('cassette policy', () => {
     const cassette = createCassettePolicy(steps);
     const response = await cassette.chat({ ...second, model: 'another-name', temperature: 0, seed: 99 });
     const step = steps.find((s) => s.request.messages[0]?.content === second.messages[0]?.content)!;
-    expect(response).toEqual({ content: step.completion, tokenIds: step.tokenIds, logprobs: step.logprobs, usage: { promptTokens: step.usage.promptTokens, completionTokens: step.usage.completionTokens }, model: step.model });
+    expect(response).toEqual({
+      content: step.completion,
+      tokenIds: step.tokenIds,
+      logprobs: step.logprobs,
+      usage: { promptTokens: step.usage.promptTokens, completionTokens: step.usage.completionTokens },
+      model: step.model,
+    });
   });
 
   it('replays repeated requests in recorded order, then says it ran out', async () => {
     const base = (await recorded)[0]!;
-    const steps = [{ ...base, completion: 'theft' }, { ...base, completion: 'fraud' }];
+    const steps = [
+      { ...base, completion: 'theft' },
+      { ...base, completion: 'fraud' },
+    ];
     const cassette = createCassettePolicy(steps);
     expect((await cassette.chat(first)).content).toBe('theft');
     expect((await cassette.chat(first)).content).toBe('fraud');
@@ -61,7 +70,13 @@ describe('cassette policy', () => {
 describe('cassette agents', () => {
   it('replay the recorded scaffold and decisions in order, then refuse', async () => {
     const recordedScaffold = { entry: 'main.mjs', files: { 'main.mjs': 'export async function solve() { return 1; }' } };
-    const { meta, feedback } = createCassetteAgents({ metaScaffold: recordedScaffold, decisions: [{ kind: 'weights', algorithm: 'grpo', rationale: 'r' }, { kind: 'stop', rationale: 's' }] });
+    const { meta, feedback } = createCassetteAgents({
+      metaScaffold: recordedScaffold,
+      decisions: [
+        { kind: 'weights', algorithm: 'grpo', rationale: 'r' },
+        { kind: 'stop', rationale: 's' },
+      ],
+    });
     expect((await meta.writeScaffold({ task: { id: 't', description: 'd' }, reference: sampleScaffold() })).scaffold).toEqual(recordedScaffold);
     expect((await feedback.decide(feedbackContext())).decision.kind).toBe('weights');
     expect((await feedback.decide(feedbackContext())).decision.kind).toBe('stop');

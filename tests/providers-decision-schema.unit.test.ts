@@ -25,7 +25,10 @@ describe('validating a Feedback decision', () => {
   const context = feedbackContext({ mode: 'w+h' });
 
   it('turns changed files into a whole new scaffold, keeping untouched files', () => {
-    const decision = parseDecisionAnswer({ kind: 'harness', operator: 'answer-parser', rationale: 'r', files: { 'parse.mjs': 'export const parse = (t) => t;\n' } }, context);
+    const decision = parseDecisionAnswer(
+      { kind: 'harness', operator: 'answer-parser', rationale: 'r', files: { 'parse.mjs': 'export const parse = (t) => t;\n' } },
+      context,
+    );
     expect(decision.kind).toBe('harness');
     if (decision.kind !== 'harness') return;
     expect(decision.scaffold.files['parse.mjs']).toBe('export const parse = (t) => t;\n');
@@ -34,7 +37,10 @@ describe('validating a Feedback decision', () => {
   });
 
   it('replaces the entry file from entrySource', () => {
-    const decision = parseDecisionAnswer({ kind: 'harness', operator: 'rewrite', rationale: 'r', entrySource: 'export async function solve() { return "A"; }' }, context);
+    const decision = parseDecisionAnswer(
+      { kind: 'harness', operator: 'rewrite', rationale: 'r', entrySource: 'export async function solve() { return "A"; }' },
+      context,
+    );
     expect(decision.kind === 'harness' && decision.scaffold.files['solve.mjs']).toBe('export async function solve() { return "A"; }');
   });
 
@@ -56,7 +62,11 @@ describe('validating a Feedback decision', () => {
   });
 
   it('offers tools a plain object schema listing the allowed kinds and algorithms', () => {
-    const schema = toolInputSchema(decisionAnswerSchema('w+h', ['grpo', 'ppo-gae'])) as { type: string; properties: Record<string, { enum?: string[] }>; $schema?: string };
+    const schema = toolInputSchema(decisionAnswerSchema('w+h', ['grpo', 'ppo-gae'])) as {
+      type: string;
+      properties: Record<string, { enum?: string[] }>;
+      $schema?: string;
+    };
     expect(schema.type).toBe('object');
     expect(schema.$schema).toBeUndefined();
     expect(schema.properties.kind?.enum).toEqual(['harness', 'weights', 'stop']);

@@ -4,8 +4,8 @@ import { sha256Hex } from '../core/hashing.ts';
 import type { Decision, FeedbackContext } from '../core/ports/agents.ts';
 import { adviseAlgorithm } from '../core/rl/selector.ts';
 import { createOfflineAgents, decideOffline, knobFamily } from '../plugins/providers/offline.ts';
-import { readConfigBlock } from '../plugins/tasks/shared/config-block.ts';
 import { createTask } from '../plugins/tasks/lawbench/index.ts';
+import { readConfigBlock } from '../plugins/tasks/shared/config-block.ts';
 import { agentsContract } from './contracts/agents.case.ts';
 import { feedbackContext, lesson, SAMPLE_KNOBS, trajectory } from './support/agent-fixtures.ts';
 
@@ -17,7 +17,13 @@ const decide = (overrides: Partial<FeedbackContext>) => decideOffline(feedbackCo
 describe('offline Feedback-Agent, mode h: which knob first', () => {
   it('sorts knobs into families by name', () => {
     expect(['parser', 'shortlist', 'samples', 'temperature', 'retries', 'promptStyle', 'overlap'].map(knobFamily)).toEqual([
-      'parser', 'width', 'voting', 'voting', 'voting', 'prompt', 'other',
+      'parser',
+      'width',
+      'voting',
+      'voting',
+      'voting',
+      'prompt',
+      'other',
     ]);
   });
 

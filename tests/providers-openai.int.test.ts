@@ -5,7 +5,7 @@ import { createOpenAIPolicy, tokenIdsFrom } from '../plugins/providers/openai-po
 import { agentsContract } from './contracts/agents.case.ts';
 import { POLICY_CONTRACT_REQUESTS, policyModelContract } from './contracts/policy-model.case.ts';
 import { feedbackContext } from './support/agent-fixtures.ts';
-import { startLocalServer, type LocalServer } from './support/local-server.ts';
+import { type LocalServer, startLocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 
 const API_KEY = 'sk-test-openai-0123456789abcdef';
@@ -44,7 +44,14 @@ describe('openai policy against a vLLM-like server', () => {
     const request = POLICY_CONTRACT_REQUESTS[0]!;
     const response = await policy.chat(request);
     const body = started.server.requests.at(-1)!.body;
-    expect(body).toMatchObject({ guided_choice: request.guidedChoice, structured_outputs: { choice: request.guidedChoice }, logprobs: true, return_tokens_as_token_ids: true, return_token_ids: true, seed: 7 });
+    expect(body).toMatchObject({
+      guided_choice: request.guidedChoice,
+      structured_outputs: { choice: request.guidedChoice },
+      logprobs: true,
+      return_tokens_as_token_ids: true,
+      return_token_ids: true,
+      seed: 7,
+    });
     expect(response.tokenIds.length).toBe(response.logprobs.length);
     expect(response.tokenIds.length).toBeGreaterThan(0);
     expect(response.promptTokenIds?.length).toBeGreaterThan(0);
@@ -110,7 +117,13 @@ describe('openai agents over the wire', () => {
   it('show train trajectories and the dev aggregate, and feed a refusal back as a tool message', async () => {
     const { server, local, baseURL } = await startServer({ apiKey: API_KEY });
     try {
-      const agents = createOpenAIAgents({ model: 'gpt-oss-120b', baseURL, apiKeyEnv: 'SIA_TEST_OPENAI_KEY', env, prices: { inputPerMillion: 1, outputPerMillion: 2 } });
+      const agents = createOpenAIAgents({
+        model: 'gpt-oss-120b',
+        baseURL,
+        apiKeyEnv: 'SIA_TEST_OPENAI_KEY',
+        env,
+        prices: { inputPerMillion: 1, outputPerMillion: 2 },
+      });
       server.script(
         { kind: 'tool', input: { kind: 'weights', algorithm: 'grpo', rationale: 'not allowed in mode h' } },
         { kind: 'tool', input: { kind: 'stop', rationale: 'nothing promising' } },

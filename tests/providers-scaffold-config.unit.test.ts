@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readConfigBlock } from '../plugins/tasks/shared/config-block.ts';
 import { findScaffoldConfig, setScaffoldConfigValue } from '../plugins/providers/scaffold-config.ts';
+import { readConfigBlock } from '../plugins/tasks/shared/config-block.ts';
 import { sampleScaffold } from './support/agent-fixtures.ts';
 
 describe('scaffold config block', () => {

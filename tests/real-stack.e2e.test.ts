@@ -5,7 +5,7 @@
  * worker's torch backend on the same base folder, LoRA hot-loading by name, and a cassette replay of the trained
  * node. The Feedback-Agent is scripted (one GRPO update, then stop) so the run surely trains.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,10 @@ export default async function createTask(options) {
 }
 
 async function startServer(python: string): Promise<string> {
-  server = spawn(python, ['-m', 'sia_worker.serve', '--model', modelDir, '--port', '0', '--cpu-threads', '1'], { cwd: GPU_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(python, ['-m', 'sia_worker.serve', '--model', modelDir, '--port', '0', '--cpu-threads', '1'], {
+    cwd: GPU_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   server.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
@@ -66,7 +69,13 @@ async function chat(model: string) {
   const response = await fetch(`${baseURL}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: '被告人盗窃财物。罪名？' }], guided_choice: ['盗窃', '抢劫'], temperature: 0, logprobs: true }),
+    body: JSON.stringify({
+      model,
+      messages: [{ role: 'user', content: '被告人盗窃财物。罪名？' }],
+      guided_choice: ['盗窃', '抢劫'],
+      temperature: 0,
+      logprobs: true,
+    }),
   });
   expect(response.status).toBe(200);
   return (await response.json()) as { model: string; choices: [{ logprobs: { content: { logprob: number }[] } }] };
@@ -87,7 +96,12 @@ beforeAll(async () => {
     options: { ...DEFAULT_OPTIONS, iterations: 2, groupSize: 2, training: { lr: 0.05, epochs: 2, rank: 8 } },
   };
   const config: SiaConfig = { openaiPolicy: { model: modelDir, baseURL }, local: { backend: 'torch', python } };
-  const agents = createCassetteAgents({ decisions: [{ kind: 'weights', algorithm: 'grpo', rationale: 'train' }, { kind: 'stop', rationale: 'done' }] });
+  const agents = createCassetteAgents({
+    decisions: [
+      { kind: 'weights', algorithm: 'grpo', rationale: 'train' },
+      { kind: 'stop', rationale: 'done' },
+    ],
+  });
   const store = openSqliteEventStore(dbFile);
   try {
     experimentId = await runSession({ store, dbFile, settings, config, stackOverrides: { meta: agents.meta, feedback: agents.feedback } });
@@ -104,7 +118,10 @@ describe('the real stack on CPU: policy server, torch trainer, LoRA hot-load', (
     const [submitted] = dataOf('training.submitted');
     expect(submitted.trainer).toBe('local');
     expect(submitted.job).toMatchObject({ base_model: modelDir });
-    const rows = readFileSync(join(submitted.handle!, 'batch.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { tokens: number[]; mask: number[] });
+    const rows = readFileSync(join(submitted.handle!, 'batch.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { tokens: number[]; mask: number[] });
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       const completion = row.mask.indexOf(1);
@@ -133,7 +150,14 @@ describe('the real stack on CPU: policy server, torch trainer, LoRA hot-load', (
     const store = openSqliteEventStore(dbFile);
     try {
       const nodeId = dataOf('weights.checkpointed').find((data) => data.adapterId === checkpoint.adapterId)!.nodeId;
-      const report = await replayNode({ store, dbFile, config: { openaiPolicy: { model: modelDir, baseURL }, local: { backend: 'torch', python: requireVenv() } }, nodeId, split: 'dev', cassette: true });
+      const report = await replayNode({
+        store,
+        dbFile,
+        config: { openaiPolicy: { model: modelDir, baseURL }, local: { backend: 'torch', python: requireVenv() } },
+        nodeId,
+        split: 'dev',
+        cassette: true,
+      });
       expect(report).toMatchObject({ mode: 'cassette', exact: true, divergences: [] });
     } finally {
       store.close();

@@ -8,7 +8,16 @@ import { resumeSettings } from '../loop/resume.ts';
 import { DEFAULT_OPTIONS, type SessionSettings } from '../loop/session.ts';
 import { readSettings, recordSettings } from '../loop/settings.ts';
 
-const settings: SessionSettings = { task: 'gsm8k', mode: 'w+h', seed: 1, agents: 'openai', policy: 'tiny', trainer: 'tiny', options: DEFAULT_OPTIONS, algorithms: [] };
+const settings: SessionSettings = {
+  task: 'gsm8k',
+  mode: 'w+h',
+  seed: 1,
+  agents: 'openai',
+  policy: 'tiny',
+  trainer: 'tiny',
+  options: DEFAULT_OPTIONS,
+  algorithms: [],
+};
 const recordedConfig: SiaConfig = { openaiAgents: { model: 'gpt-small', baseURL: 'http://127.0.0.1:9/v1', apiKeyEnv: 'AGENTS_KEY' } };
 
 function experimentWith(config: SiaConfig) {
@@ -44,7 +53,7 @@ describe('recorded settings', () => {
     expect(() => readSettings({ ...v1, mode: 'x' })).toThrow(ValidationError);
   });
 
-  it('resume with the recorded providers; today\'s config on disk neither needed nor silently used', () => {
+  it("resume with the recorded providers; today's config on disk neither needed nor silently used", () => {
     const store = experimentWith(recordedConfig);
     expect(resumeSettings(store, 'x', {}, false).config).toMatchObject(recordedConfig);
     expect(resumeSettings(store, 'x', recordedConfig, false).config).toMatchObject(recordedConfig);

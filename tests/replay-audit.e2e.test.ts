@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { sia } from './support/cli.ts';
-import { leakScaffold, LEAKY_TASK, plantedExperiment } from './support/planted-hacks.ts';
+import { LEAKY_TASK, leakScaffold, plantedExperiment } from './support/planted-hacks.ts';
 
 const freshDir = () => mkdtempSync(join(tmpdir(), 'sia-audit-cli-'));
 
@@ -32,7 +32,15 @@ describe('replay, fork, audit, bisect and report from the CLI', () => {
     const audit = sia(['audit', summary.experimentId, '--db', db, '--json']);
     expect([0, 4]).toContain(audit.status);
     const verdict = JSON.parse(audit.stdout);
-    expect(verdict.checks.map((check: { name: string }) => check.name)).toEqual(['isolation', 'divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries']);
+    expect(verdict.checks.map((check: { name: string }) => check.name)).toEqual([
+      'isolation',
+      'divergence',
+      'verifier-pinning',
+      'robustness',
+      'coupling',
+      'static-scan',
+      'canaries',
+    ]);
     expect(audit.status).toBe(verdict.clean ? 0 : 4);
 
     const bisect = sia(['bisect', summary.experimentId, '--db', db, '--json']);

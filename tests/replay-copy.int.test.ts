@@ -13,8 +13,19 @@ describe('sia replay from a copy of the database alone', () => {
   it('rebuilds a weights node from the adapter blobs in the log and reproduces its run exactly', { timeout: 120_000 }, async () => {
     const dbFile = join(mkdtempSync(join(tmpdir(), 'sia-original-')), 'sia.db');
     const store = openSqliteEventStore(dbFile);
-    const agents = createCassetteAgents({ decisions: [{ kind: 'weights', algorithm: 'grpo', rationale: 'train' }, { kind: 'stop', rationale: 'done' }] });
-    const experimentId = await runSession({ store, dbFile, settings: { ...leakySettings(2), mode: 'w+h' }, config: {}, stackOverrides: { meta: agents.meta, feedback: agents.feedback } });
+    const agents = createCassetteAgents({
+      decisions: [
+        { kind: 'weights', algorithm: 'grpo', rationale: 'train' },
+        { kind: 'stop', rationale: 'done' },
+      ],
+    });
+    const experimentId = await runSession({
+      store,
+      dbFile,
+      settings: { ...leakySettings(2), mode: 'w+h' },
+      config: {},
+      stackOverrides: { meta: agents.meta, feedback: agents.feedback },
+    });
     const weights = experimentSummary(store, experimentId).nodes.find((node) => node.kind === 'weights');
     store.close();
     expect(weights?.adapterId).toEqual(expect.any(String));

@@ -6,10 +6,10 @@ import { IntegrityError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { forkNode } from '../loop/fork.ts';
-import { createCassetteAgents } from '../plugins/providers/cassette.ts';
 import { replayNode } from '../loop/replay.ts';
 import { runSession } from '../loop/session.ts';
 import { experimentSummary } from '../loop/summary.ts';
+import { createCassetteAgents } from '../plugins/providers/cassette.ts';
 import { leakySettings } from './support/planted-hacks.ts';
 
 const dbFile = join(mkdtempSync(join(tmpdir(), 'sia-replay-')), 'sia.db');
@@ -27,7 +27,13 @@ beforeAll(async () => {
       { kind: 'stop', rationale: 'done' },
     ],
   });
-  experimentId = await runSession({ store, dbFile, settings: { ...leakySettings(3), mode: 'w+h' }, config: {}, stackOverrides: { meta: agents.meta, feedback: agents.feedback } });
+  experimentId = await runSession({
+    store,
+    dbFile,
+    settings: { ...leakySettings(3), mode: 'w+h' },
+    config: {},
+    stackOverrides: { meta: agents.meta, feedback: agents.feedback },
+  });
   summary = experimentSummary(store, experimentId);
 }, 120_000);
 afterAll(() => store.close());
@@ -59,12 +65,14 @@ describe('sia replay', () => {
     expect(experimentSummary(store, experimentId).nodes.find((n) => n.id === node.id)?.scores.dev).toBe(node.scores.dev);
   });
 
-  it('rebuilds a mid-run node\'s exact scaffold files and adapter bytes, and replays it live with the same score', { timeout: 60_000 }, async () => {
+  it("rebuilds a mid-run node's exact scaffold files and adapter bytes, and replays it live with the same score", { timeout: 60_000 }, async () => {
     const node = weightsNodes()[0];
     const outDir = mkdtempSync(join(tmpdir(), 'sia-rebuilt-'));
     const report = await replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'dev', cassette: false, outDir });
     expect(report).toMatchObject({ mode: 'live', difference: 0, exact: true });
-    const proposed = store.read({ types: ['scaffold.proposed'] }).find((event) => event.type === 'scaffold.proposed' && event.data.scaffoldId === node.scaffoldId);
+    const proposed = store
+      .read({ types: ['scaffold.proposed'] })
+      .find((event) => event.type === 'scaffold.proposed' && event.data.scaffoldId === node.scaffoldId);
     if (proposed?.type !== 'scaffold.proposed') throw new Error('seed scaffold not found');
     for (const [path, sha] of Object.entries(proposed.data.files)) expect(readFileSync(join(outDir, 'scaffold', path), 'utf8')).toBe(store.getBlobText(sha));
     const adapterDir = join(dirname(dbFile), '.sia', 'adapters', node.adapterId as string);
@@ -82,7 +90,9 @@ describe('sia replay', () => {
     const report = await replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'holdout', cassette: false });
     expect(report).toMatchObject({ originalRunId: null, difference: null, exact: null });
     expect(experimentSummary(store, experimentId).nodes.find((n) => n.id === node.id)?.scores.holdout).toBeUndefined();
-    await expect(replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'holdout', cassette: true })).rejects.toThrow(/no finished eval run on holdout/);
+    await expect(replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'holdout', cassette: true })).rejects.toThrow(
+      /no finished eval run on holdout/,
+    );
   });
 });
 
@@ -90,7 +100,14 @@ describe('sia fork', () => {
   it('continues a finished experiment from a mid-run node as a branch; new nodes descend from it', { timeout: 60_000 }, async () => {
     const from = weightsNodes()[0];
     const agents = createCassetteAgents({ decisions: [{ kind: 'weights', algorithm: 'grpo', rationale: 'branch' }] });
-    const fork = await forkNode({ store, dbFile, config: {}, nodeId: from.id, iterations: 1, stackOverrides: { meta: agents.meta, feedback: agents.feedback } });
+    const fork = await forkNode({
+      store,
+      dbFile,
+      config: {},
+      nodeId: from.id,
+      iterations: 1,
+      stackOverrides: { meta: agents.meta, feedback: agents.feedback },
+    });
     expect(fork).toMatchObject({ experimentId, fromNodeId: from.id, iterations: 1 });
     expect(fork.newNodeIds).toHaveLength(1);
     const after = experimentSummary(store, experimentId);
@@ -106,6 +123,8 @@ describe('adapter integrity', () => {
     appendFileSync(join(dirname(dbFile), '.sia', 'adapters', node.adapterId as string, 'adapter_model.safetensors'), 'x');
     const replay = replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'dev', cassette: false });
     await expect(replay).rejects.toThrow(IntegrityError);
-    await expect(replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'dev', cassette: false })).rejects.toThrow(/adapter_model\.safetensors was changed/);
+    await expect(replayNode({ store, dbFile, config: {}, nodeId: node.id, split: 'dev', cassette: false })).rejects.toThrow(
+      /adapter_model\.safetensors was changed/,
+    );
   });
 });

@@ -16,8 +16,14 @@ import { tinkerLoss } from '../core/rl/token-losses.ts';
 import { expectClose } from './support/close.ts';
 
 describe('§1 aggregation modes on [[1,2,3,·],[4,·,·,·]]', () => {
-  const losses = [[1, 2, 3, 0], [4, 0, 0, 0]];
-  const mask = [[1, 1, 1, 0], [1, 0, 0, 0]];
+  const losses = [
+    [1, 2, 3, 0],
+    [4, 0, 0, 0],
+  ];
+  const mask = [
+    [1, 1, 1, 0],
+    [1, 0, 0, 0],
+  ];
   it.each([
     ['seq_mean_token_mean', null, 3.0],
     ['token_mean', null, 2.5],
@@ -55,13 +61,20 @@ describe('§1.2 PPO, ε = 0.2', () => {
   const lpOld = [-1.2, -0.5, -1.5, -0.6];
   const advantages = [1, -1, -0.5, 2];
   const result = ppoPolicyLoss(lp, lpOld, advantages, { low: 0.2, high: 0.2 });
-  it('ratio', () => expectClose(lp.map((value, t) => Math.exp(value - lpOld[t])), [1.221403, 1, 0.606531, 1.648721]));
+  it('ratio', () =>
+    expectClose(
+      lp.map((value, t) => Math.exp(value - lpOld[t])),
+      [1.221403, 1, 0.606531, 1.648721],
+    ));
   it('per-token loss', () => expectClose(result.losses, [-1.2, 1.0, 0.4, -2.4]));
   it('token mean', () => expectClose(aggregate([result.losses], [[1, 1, 1, 1]], 'token_mean'), -0.55));
   it('clipfrac counts l2 > l1', () => expectClose(result.clipfrac, 0.75));
   it('value loss: v̂ = [0.7, 0.3], per-token [0.09, 0.09], L_V = 0.045', () => {
     const terms = [clippedValueToken(0.9, 0.5, 1, 0.2), clippedValueToken(0.2, 0.5, 0, 0.2)];
-    expectClose(terms.map((term) => term.loss), [0.09, 0.09]);
+    expectClose(
+      terms.map((term) => term.loss),
+      [0.09, 0.09],
+    );
     expect(terms.every((term) => term.clipped && term.grad === 0)).toBe(true);
     expectClose(0.5 * aggregate([terms.map((term) => term.loss)], [[1, 1]], 'token_mean'), 0.045);
   });
@@ -81,8 +94,18 @@ describe('§1.3 GRPO and Dr.GRPO', () => {
     expectClose(sampleStd(rewards), expectedStd);
   });
   it.each([
-    [[1, 0, 0, 0], [1.499997, -0.499999, -0.499999, -0.499999], [1.4997, -0.4999, -0.4999, -0.4999], [0.75, -0.25, -0.25, -0.25]],
-    [[0.2, 0.9, 0.5, 0.4], [-1.019046, 1.358728, 0, -0.339682], [-1.018703, 1.358271, 0, -0.339568], [-0.3, 0.4, 0, -0.1]],
+    [
+      [1, 0, 0, 0],
+      [1.499997, -0.499999, -0.499999, -0.499999],
+      [1.4997, -0.4999, -0.4999, -0.4999],
+      [0.75, -0.25, -0.25, -0.25],
+    ],
+    [
+      [0.2, 0.9, 0.5, 0.4],
+      [-1.019046, 1.358728, 0, -0.339682],
+      [-1.018703, 1.358271, 0, -0.339568],
+      [-0.3, 0.4, 0, -0.1],
+    ],
   ])('%j: verl ε=1e-6, TRL ε=1e-4, Dr.GRPO', (rewards, verl, trl, drGrpo) => {
     expectClose(grpoAdvantages(rewards), verl);
     expectClose(grpoAdvantages(rewards, { epsilon: TRL_GRPO_EPSILON }), trl);
@@ -92,7 +115,12 @@ describe('§1.3 GRPO and Dr.GRPO', () => {
     expect(Math.abs(grpoAdvantages([1, 0, 0, 0])[0] - 1.732047)).toBeGreaterThan(0.2);
   });
   it.each([[[1, 1, 1, 1]], [[0.3, 0.3, 0.3]], [[0.1, 0.1]]])('constant group %j → exactly 0 for GRPO, Dr.GRPO, RLOO', (rewards) => {
-    for (const advantages of [grpoAdvantages(rewards), grpoAdvantages(rewards, { epsilon: TRL_GRPO_EPSILON }), drGrpoAdvantages(rewards), rlooAdvantages(rewards)]) {
+    for (const advantages of [
+      grpoAdvantages(rewards),
+      grpoAdvantages(rewards, { epsilon: TRL_GRPO_EPSILON }),
+      drGrpoAdvantages(rewards),
+      rlooAdvantages(rewards),
+    ]) {
       expect(advantages).toEqual(rewards.map(() => 0));
     }
   });
@@ -104,12 +132,21 @@ describe('§1.3 GRPO and Dr.GRPO', () => {
 
 describe('§1.4 RLOO', () => {
   it.each([
-    [[1, 0, 0, 0], [1, -0.333333, -0.333333, -0.333333]],
-    [[0.2, 0.9, 0.5, 0.4], [-0.4, 0.533333, 0, -0.133333]],
+    [
+      [1, 0, 0, 0],
+      [1, -0.333333, -0.333333, -0.333333],
+    ],
+    [
+      [0.2, 0.9, 0.5, 0.4],
+      [-0.4, 0.533333, 0, -0.133333],
+    ],
   ])('%j', (rewards, expected) => {
     expectClose(rlooAdvantages(rewards), expected);
     const count = rewards.length;
-    expectClose(rlooAdvantages(rewards), rewards.map((reward) => (count / (count - 1)) * (reward - mean(rewards))));
+    expectClose(
+      rlooAdvantages(rewards),
+      rewards.map((reward) => (count / (count - 1)) * (reward - mean(rewards))),
+    );
   });
 });
 
@@ -152,7 +189,18 @@ describe('§1.7 Best-of-N behaviour cloning', () => {
     ['token_mean', 0.54],
     ['seq_mean_token_mean', 0.575],
     ['token_sum', 2.7],
-  ] as const)('NLL %s → %d', (mode, expected) => expectClose(behaviourCloningNll([[-0.5, -1.0], [-0.2, -0.4, -0.6]], mode), expected));
+  ] as const)('NLL %s → %d', (mode, expected) =>
+    expectClose(
+      behaviourCloningNll(
+        [
+          [-0.5, -1.0],
+          [-0.2, -0.4, -0.6],
+        ],
+        mode,
+      ),
+      expected,
+    ),
+  );
 });
 
 describe('§1.8 entropic advantages (TTT-Discover)', () => {
@@ -193,7 +241,11 @@ describe('§1.9 Tinker losses, lp_q = [−1, −0.7], lp = [−0.9, −0.8], A =
   const lpSampler = [-1, -0.7];
   const lp = [-0.9, -0.8];
   const advantages = [0.5, 0.5];
-  it('ratio', () => expectClose(lp.map((value, t) => Math.exp(value - lpSampler[t])), [1.105171, 0.904837]));
+  it('ratio', () =>
+    expectClose(
+      lp.map((value, t) => Math.exp(value - lpSampler[t])),
+      [1.105171, 0.904837],
+    ));
   it('importance_sampling loss = −1.005004', () => expectClose(tinkerLoss('importance_sampling', lp, lpSampler, advantages).loss, -1.005004));
   it('ppo loss = −1.005004 (nothing clipped)', () => expectClose(tinkerLoss('ppo', lp, lpSampler, advantages).loss, -1.005004));
 });

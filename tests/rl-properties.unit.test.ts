@@ -1,15 +1,15 @@
 /** Properties of the RL kernels and finite-difference checks of sequenceLoss / preferenceLoss gradients. */
 import { describe, expect, it } from 'vitest';
-import { adaptiveEntropicBeta, entropicKl, ENTROPIC_KL_TARGET } from '../core/rl/entropic.ts';
+import type { PreferenceRow, SequenceRow } from '../core/ports/trainer.ts';
+import { mulberry32 } from '../core/random.ts';
+import { adaptiveEntropicBeta, ENTROPIC_KL_TARGET, entropicKl } from '../core/rl/entropic.ts';
 import { gae, maskedWhiten } from '../core/rl/gae.ts';
 import { grpoAdvantages, rlooAdvantages } from '../core/rl/group-advantages.ts';
 import { klToken } from '../core/rl/kl.ts';
-import { preferenceLoss, sequenceLoss, type LossSpec } from '../core/rl/loss.ts';
+import { type LossSpec, preferenceLoss, sequenceLoss } from '../core/rl/loss.ts';
 import { mean, sampleStd } from '../core/rl/numeric.ts';
 import { clippedValueToken } from '../core/rl/ppo.ts';
 import { tinkerLoss } from '../core/rl/token-losses.ts';
-import { mulberry32 } from '../core/random.ts';
-import type { PreferenceRow, SequenceRow } from '../core/ports/trainer.ts';
 import { expectClose } from './support/close.ts';
 
 const random = mulberry32(20251124);
@@ -18,9 +18,15 @@ const randomGroup = (size: number, binary: boolean) => Array.from({ length: size
 
 function spec(overrides: Partial<LossSpec> = {}): LossSpec {
   return {
-    kind: 'ppo_clip', clip_low: 0.2, clip_high: 0.28, agg: 'token_mean', agg_constant: null,
-    kl: { coef: 0, estimator: 'k3', where: 'loss' }, dpo_beta: 0.1,
-    gae: { gamma: 0.99, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 }, ...overrides,
+    kind: 'ppo_clip',
+    clip_low: 0.2,
+    clip_high: 0.28,
+    agg: 'token_mean',
+    agg_constant: null,
+    kl: { coef: 0, estimator: 'k3', where: 'loss' },
+    dpo_beta: 0.1,
+    gae: { gamma: 0.99, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 },
+    ...overrides,
   };
 }
 
@@ -56,8 +62,20 @@ describe('adaptive entropic β', () => {
 
 describe('GAE and whitening', () => {
   it('whitened advantages have mean 0 and unbiased variance ≈ 1 over valid tokens', () => {
-    const mask = [[0, 1, 1, 1, 1], [0, 0, 1, 1, 0]];
-    const advantages = mask.map((row) => gae(row.map(() => uniform(0, 1)), row.map(() => uniform(0, 1)), row, 1, 0.95).advantages);
+    const mask = [
+      [0, 1, 1, 1, 1],
+      [0, 0, 1, 1, 0],
+    ];
+    const advantages = mask.map(
+      (row) =>
+        gae(
+          row.map(() => uniform(0, 1)),
+          row.map(() => uniform(0, 1)),
+          row,
+          1,
+          0.95,
+        ).advantages,
+    );
     const whitened = maskedWhiten(advantages, mask).flatMap((row, i) => row.filter((_, t) => mask[i][t] > 0));
     expect(Math.abs(mean(whitened))).toBeLessThan(1e-12);
     expect(sampleStd(whitened)).toBeCloseTo(1, 6);
@@ -86,11 +104,15 @@ function randomRows(count: number): SequenceRow[] {
     const length = 3 + i;
     const mask = Array.from({ length }, (_, t) => (t === 0 ? 0 : random() < 0.85 ? 1 : 0));
     return {
-      group: 'g', traj: `t${i}`, tokens: mask.map((_, t) => t), mask,
+      group: 'g',
+      traj: `t${i}`,
+      tokens: mask.map((_, t) => t),
+      mask,
       sampler_logprobs: mask.map(() => uniform(-3, -0.1)),
       advantages: mask.map((m) => (m ? uniform(-2, 2) : 0)),
       rewards: mask.map((m) => (m && random() < 0.5 ? uniform(0, 1) : 0)),
-      ref_logprobs: mask.map(() => uniform(-3, -0.1)), reward: uniform(0, 1),
+      ref_logprobs: mask.map(() => uniform(-3, -0.1)),
+      reward: uniform(0, 1),
     };
   });
 }
@@ -113,7 +135,8 @@ describe('sequenceLoss gradients match finite differences', () => {
     const lossSpec = spec(overrides);
     const analytic = sequenceLoss(lossSpec, rows, current, values).gradLogprobs;
     // CISPO's ratio weight is stop-gradient: move the sampler logprobs along with lp so the weight stays frozen.
-    const frozenRatio = (x: number[][]) => rows.map((row, i) => ({ ...row, sampler_logprobs: row.sampler_logprobs.map((lp, t) => lp + x[i][t] - current[i][t]) }));
+    const frozenRatio = (x: number[][]) =>
+      rows.map((row, i) => ({ ...row, sampler_logprobs: row.sampler_logprobs.map((lp, t) => lp + x[i][t] - current[i][t]) }));
     const rowsAt = (x: number[][]) => (lossSpec.kind === 'cispo' ? frozenRatio(x) : rows);
     const numeric = numericGradient((x) => sequenceLoss(lossSpec, rowsAt(x), x, values).loss, current);
     analytic.forEach((row, i) => expectClose(row, numeric[i], 1e-6));
@@ -135,19 +158,32 @@ describe('sequenceLoss gradients match finite differences', () => {
     const result = sequenceLoss(lossSpec, rows, perturbed(rows), values);
     rows.forEach((row, i) => {
       const { returns } = gae(row.rewards!, values[i], row.mask, 0.99, 0.95);
-      expectClose(result.gradValues![i], row.mask.map((m, t) => (m ? 0.1 * (values[i][t] - returns[t]) : 0)), 1e-12);
+      expectClose(
+        result.gradValues![i],
+        row.mask.map((m, t) => (m ? 0.1 * (values[i][t] - returns[t]) : 0)),
+        1e-12,
+      );
     });
     expect(result.metrics.vf_loss).toBeGreaterThan(0);
   });
 
   it('the clipped value term and every KL estimator match finite differences', () => {
-    for (const [value, old, target] of [[0.9, 0.5, 1], [0.55, 0.5, 1], [0.2, 0.5, 0], [0.3, 0.5, 1.5]]) {
+    for (const [value, old, target] of [
+      [0.9, 0.5, 1],
+      [0.55, 0.5, 1],
+      [0.2, 0.5, 0],
+      [0.3, 0.5, 1.5],
+    ]) {
       const step = 1e-6;
       const numeric = (clippedValueToken(value + step, old, target, 0.2).loss - clippedValueToken(value - step, old, target, 0.2).loss) / (2 * step);
       expectClose(clippedValueToken(value, old, target, 0.2).grad, numeric, 1e-6);
     }
     for (const estimator of ['k1', 'k2', 'k3'] as const) {
-      for (const [lp, ref] of [[-1, -1.5], [-2, -1], [-0.3, -0.3]]) {
+      for (const [lp, ref] of [
+        [-1, -1.5],
+        [-2, -1],
+        [-0.3, -0.3],
+      ]) {
         const numeric = (klToken(lp + 1e-6, ref, estimator).value - klToken(lp - 1e-6, ref, estimator).value) / 2e-6;
         expectClose(klToken(lp, ref, estimator).grad, numeric, 1e-6);
       }
@@ -175,8 +211,14 @@ describe('Tinker losses (summed over tokens)', () => {
   it('cispo weights −lp·A by the clipped, stop-gradient ratio', () => {
     const { loss, grads } = tinkerLoss('cispo', lp, lpSampler, advantages);
     const weights = lp.map((value, t) => Math.min(Math.max(Math.exp(value - lpSampler[t]), 0.8), 1.2));
-    expectClose(grads, weights.map((w, t) => -w * advantages[t]));
-    expectClose(loss, weights.reduce((total, w, t) => total - w * lp[t] * advantages[t], 0));
+    expectClose(
+      grads,
+      weights.map((w, t) => -w * advantages[t]),
+    );
+    expectClose(
+      loss,
+      weights.reduce((total, w, t) => total - w * lp[t] * advantages[t], 0),
+    );
     expect(weights[2]).toBe(1.2);
   });
 });
@@ -186,8 +228,14 @@ describe('preferenceLoss gradients match finite differences', () => {
     { group: 'a', chosen: { tokens: [1, 2, 3], mask: [0, 1, 1] }, rejected: { tokens: [1, 4], mask: [0, 1] }, ref_lp_chosen: -2.5, ref_lp_rejected: -1.2 },
     { group: 'b', chosen: { tokens: [5, 6], mask: [1, 1] }, rejected: { tokens: [7, 8, 9], mask: [1, 1, 1] }, ref_lp_chosen: -1.0, ref_lp_rejected: -3.0 },
   ];
-  const chosen = [[-9, -1.1, -1.3], [-0.4, -0.7]];
-  const rejected = [[-9, -1.0], [-1.2, -0.9, -0.8]];
+  const chosen = [
+    [-9, -1.1, -1.3],
+    [-0.4, -0.7],
+  ];
+  const rejected = [
+    [-9, -1.0],
+    [-1.2, -0.9, -0.8],
+  ];
   it.each(['token_mean', 'token_sum'] as const)('agg %s (pairs are always averaged)', (agg) => {
     const lossSpec = spec({ kind: 'dpo', dpo_beta: 0.5, agg });
     expect(preferenceLoss(lossSpec, pairs, chosen, rejected).loss).toBe(preferenceLoss(spec({ kind: 'dpo', dpo_beta: 0.5 }), pairs, chosen, rejected).loss);
@@ -199,7 +247,13 @@ describe('preferenceLoss gradients match finite differences', () => {
     expect(result.gradChosen[0][0]).toBe(0);
   });
   it('reproduces the §1.6 golden loss through the row API, and refuses a missing reference', () => {
-    const row: PreferenceRow = { group: 'g', chosen: { tokens: [1], mask: [1] }, rejected: { tokens: [2], mask: [1] }, ref_lp_chosen: -11, ref_lp_rejected: -11 };
+    const row: PreferenceRow = {
+      group: 'g',
+      chosen: { tokens: [1], mask: [1] },
+      rejected: { tokens: [2], mask: [1] },
+      ref_lp_chosen: -11,
+      ref_lp_rejected: -11,
+    };
     expectClose(preferenceLoss(spec({ kind: 'dpo' }), [row], [[-10]], [[-12]]).loss, 0.598139);
     expect(() => preferenceLoss(spec({ kind: 'dpo' }), [{ ...row, ref_lp_rejected: null }], [[-10]], [[-12]])).toThrow(/rows\[0\]\.ref_lp_rejected/);
   });
@@ -207,7 +261,14 @@ describe('preferenceLoss gradients match finite differences', () => {
 
 describe('sequenceLoss reproduces the §1.2 and §1.9 goldens through the row API', () => {
   const row = (lpOld: number[], advantages: number[]): SequenceRow => ({
-    group: 'g', traj: 't', tokens: lpOld.map((_, t) => t), mask: lpOld.map(() => 1), sampler_logprobs: lpOld, advantages, ref_logprobs: null, reward: 0,
+    group: 'g',
+    traj: 't',
+    tokens: lpOld.map((_, t) => t),
+    mask: lpOld.map(() => 1),
+    sampler_logprobs: lpOld,
+    advantages,
+    ref_logprobs: null,
+    reward: 0,
   });
   it('PPO token-mean −0.55, clipfrac 0.75', () => {
     const result = sequenceLoss(spec({ clip_high: 0.2 }), [row([-1.2, -0.5, -1.5, -0.6], [1, -1, -0.5, 2])], [[-1, -0.5, -2, -0.1]]);

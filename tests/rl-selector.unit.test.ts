@@ -9,7 +9,11 @@ const repeat = <T>(count: number, make: (i: number) => T) => Array.from({ length
 
 describe('rewardStatistics', () => {
   it('computes n, mean, n−1 std, success rate, density and pairwise availability', () => {
-    const statistics = rewardStatistics([[1, 0, 0, 0], [0.5, 0.5], [0, 0.25, 1]]);
+    const statistics = rewardStatistics([
+      [1, 0, 0, 0],
+      [0.5, 0.5],
+      [0, 0.25, 1],
+    ]);
     expect(() => RewardStatistics.parse(statistics)).not.toThrow();
     expect(statistics.n).toBe(9);
     expectClose(statistics.mean, 3.25 / 9);

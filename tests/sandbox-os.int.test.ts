@@ -4,13 +4,13 @@
  * limits around the child. It prints which isolation ran, and in CI it fails unless OS isolation is there.
  */
 import { existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { createServer, Socket, type Server } from 'node:net';
+import { createServer, type Server, Socket } from 'node:net';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxLimits, SandboxResult } from '../core/ports/sandbox.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
-import { startLocalServer, type LocalServer } from './support/local-server.ts';
+import { type LocalServer, startLocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 
 const sandbox = createChildProcessSandbox();
@@ -42,8 +42,13 @@ afterAll(async () => {
 /** Runs one attempt per example: `attempts[name]` is the body of solve() (fs, net, os and worker in scope). */
 async function attempt(attempts: Record<string, string>): Promise<Record<string, SandboxResult>> {
   const imports = `import fs from 'node:fs'; import net from 'node:net'; import os from 'node:os'; import { Worker } from 'node:worker_threads';`;
-  const cases = Object.entries(attempts).map(([name, code]) => `case ${JSON.stringify(name)}: { ${code} }`).join('\n');
-  const scaffold = { entry: 'solve.mjs', files: { 'solve.mjs': `${imports}\nexport async function solve(example, ctx) {\nswitch (example.input) {\n${cases}\n}\n}` } };
+  const cases = Object.entries(attempts)
+    .map(([name, code]) => `case ${JSON.stringify(name)}: { ${code} }`)
+    .join('\n');
+  const scaffold = {
+    entry: 'solve.mjs',
+    files: { 'solve.mjs': `${imports}\nexport async function solve(example, ctx) {\nswitch (example.input) {\n${cases}\n}\n}` },
+  };
   const examples = Object.keys(attempts).map((name, index) => ({ id: `e${index}`, input: name }));
   const results = await sandbox.run({ runId: 'run-os', scaffold, examples, gatewayUrl: `${gatewayServer.url}/v1`, limits, seed: 1 });
   return Object.fromEntries(Object.keys(attempts).map((name, index) => [name, results[index] as SandboxResult]));
@@ -106,7 +111,12 @@ describe('the OS boundary around scaffolds', () => {
       garbage: `fs.writeSync(3, '\\u0000\\u0001{{{\\n'); await new Promise((resolve) => setTimeout(resolve, 1000)); return 'ignored';`,
       fine: `return 'still working';`,
     });
-    expect(Object.fromEntries(Object.entries(results).map(([name, result]) => [name, outcome(result)]))).toEqual({ deep: 'output', huge: 'output', garbage: 'escape', fine: '"still working"' });
+    expect(Object.fromEntries(Object.entries(results).map(([name, result]) => [name, outcome(result)]))).toEqual({
+      deep: 'output',
+      huge: 'output',
+      garbage: 'escape',
+      fine: '"still working"',
+    });
   });
 
   it('caps the model calls of one example and refuses the rest without recording them', async () => {

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opaqueId, opaqueSeed } from '../core/opaque.ts';
 import type { SandboxLimits, SandboxResult, SandboxRunInput } from '../core/ports/sandbox.ts';
 import type { ExampleView, ScaffoldFiles } from '../core/ports/task.ts';
-import { opaqueId, opaqueSeed } from '../core/opaque.ts';
 import { createChildProcessSandbox } from '../plugins/sandbox/child-process.ts';
-import { startLocalServer, type LocalServer } from './support/local-server.ts';
+import { type LocalServer, startLocalServer } from './support/local-server.ts';
 import { createOpenAIChatServer } from './support/openai-chat-server.ts';
 
 const limits: SandboxLimits = { timeMsPerExample: 2000, memoryMb: 64, maxOutputBytes: 64 * 1024 };
@@ -79,8 +79,13 @@ describe('child-process sandbox: a well-behaved scaffold', () => {
   });
 
   it('sees opaque ids and seed keyed by the experiment key: no split, purpose or canary shows; results and model calls carry the real ids', async () => {
-    const scaffold = scaffoldOf(`await ctx.llm.chat({ messages: [{ role: 'user', content: 'hi' }], guidedChoice: ['A'] }); return { id: example.id, seed: ctx.seed };`);
-    const examples = [{ id: 'lawbench-holdout-3', input: 1 }, { id: 'lawbench-canary-0-1', input: 2 }];
+    const scaffold = scaffoldOf(
+      `await ctx.llm.chat({ messages: [{ role: 'user', content: 'hi' }], guidedChoice: ['A'] }); return { id: example.id, seed: ctx.seed };`,
+    );
+    const examples = [
+      { id: 'lawbench-holdout-3', input: 1 },
+      { id: 'lawbench-canary-0-1', input: 2 },
+    ];
     const before = gateway.requests.length;
     const results = await sandbox.run(runInput(scaffold, examples, { key: 'key-a' }));
     expect(results.map((result) => result.exampleId)).toEqual(['lawbench-holdout-3', 'lawbench-canary-0-1']);
@@ -114,7 +119,7 @@ describe('child-process sandbox: a well-behaved scaffold', () => {
     expect(gateway.requests.length).toBe(before);
   });
 
-  it('gives the scaffold an environment without the parent\'s secrets', async () => {
+  it("gives the scaffold an environment without the parent's secrets", async () => {
     const results = await sandbox.run(runInput(scaffoldOf('return { env: { ...process.env } };'), examplesOf(1)));
     expect(process.env.ANTHROPIC_API_KEY).toBeTruthy();
     expect(results[0]!.output).toEqual({ env: {} });
@@ -147,7 +152,16 @@ describe('child-process sandbox: escape attempts are contained and reported', ()
       controlChannel: `fs.writeSync(3, 'not json\\n'); await new Promise((resolve) => setTimeout(resolve, 500));`,
       unixSocket: `const Pipe = process.stdout._handle.constructor; new Pipe(0).bind(${JSON.stringify(join(outsideDir, 'evil.sock'))});`,
     };
-    const results = await sandbox.run(runInput(scaffoldOf(`switch (example.input) {\n${Object.entries(attempts).map(([name, code]) => `case '${name}': { ${code} break; }`).join('\n')}\n}\nreturn 'not blocked';`), examplesOf(...Object.keys(attempts))));
+    const results = await sandbox.run(
+      runInput(
+        scaffoldOf(
+          `switch (example.input) {\n${Object.entries(attempts)
+            .map(([name, code]) => `case '${name}': { ${code} break; }`)
+            .join('\n')}\n}\nreturn 'not blocked';`,
+        ),
+        examplesOf(...Object.keys(attempts)),
+      ),
+    );
 
     expect(Object.fromEntries(results.map((result, index) => [Object.keys(attempts)[index], result.error?.kind ?? 'ok']))).toEqual(
       Object.fromEntries(Object.keys(attempts).map((name) => [name, 'escape'])),
@@ -175,7 +189,9 @@ describe('child-process sandbox: escape attempts are contained and reported', ()
 
 describe('child-process sandbox: misbehaviour costs one example, and the run goes on', () => {
   it('times out an infinite loop, then solves the later examples in a fresh child', async () => {
-    const scaffold = scaffoldOf(`globalThis.child ??= Math.random();\nif (example.input === 'hang') for (;;) {}\nreturn { value: example.input, child: globalThis.child };`);
+    const scaffold = scaffoldOf(
+      `globalThis.child ??= Math.random();\nif (example.input === 'hang') for (;;) {}\nreturn { value: example.input, child: globalThis.child };`,
+    );
     const results = await sandbox.run(runInput(scaffold, examplesOf('a', 'hang', 'b'), { limits: { ...limits, timeMsPerExample: 1000 } }));
     expect(kinds(results)).toEqual(['ok', 'timeout', 'ok']);
     expect(results[1]!.wallMs).toBeGreaterThanOrEqual(990);

@@ -11,7 +11,8 @@ describe('the gateway sia serve mounts at /v1', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'sia-serve-gw-')), 'sia.db');
     const store = openSqliteEventStore(db);
     const app = createApp({ store, gateway: await servingGateway(store, db) });
-    const ask = (body: unknown) => app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ask = (body: unknown) =>
+      app.request('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
     const answer = await ask({ model: 'policy', messages: [{ role: 'user', content: 'What is 2+2?' }], guided_choice: ['3', '4', '5'], logprobs: true });
     expect(answer.status).toBe(200);

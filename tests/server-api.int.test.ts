@@ -9,7 +9,7 @@ import { createApp } from '../server/app.ts';
 import { readOnlyView } from '../server/read-model.ts';
 import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, NodeDetail, StepsPage } from '../server/schemas.ts';
 import { evaluationRecorded, experimentCreated, logEvent, runFinished, runStarted } from './support/events.ts';
-import { scaffoldSource, writeLineageFixture, type LineageFixture } from './support/lineage-fixture.ts';
+import { type LineageFixture, scaffoldSource, writeLineageFixture } from './support/lineage-fixture.ts';
 
 let directory: string;
 let store: EventStore;
@@ -190,7 +190,18 @@ describe('auth, host guard, gateway mount, OpenAPI', () => {
   it('describes every contract route with the zod types in /api/openapi.json', async () => {
     const { body } = await get('/api/openapi.json');
     expect(body.openapi).toBe('3.1.0');
-    const contract = ['/api/experiments', '/api/experiments/{id}', '/api/experiments/{id}/lineage', '/api/nodes/{id}', '/api/runs/{id}/steps', '/api/events', '/api/events/stream', '/api/experiments/{id}/audit', '/api/openapi.json', '/'];
+    const contract = [
+      '/api/experiments',
+      '/api/experiments/{id}',
+      '/api/experiments/{id}/lineage',
+      '/api/nodes/{id}',
+      '/api/runs/{id}/steps',
+      '/api/events',
+      '/api/events/stream',
+      '/api/experiments/{id}/audit',
+      '/api/openapi.json',
+      '/',
+    ];
     expect(Object.keys(body.paths).sort()).toEqual(contract.sort());
     const lineage = body.paths['/api/experiments/{id}/lineage'].get;
     expect(lineage.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'at']);
@@ -222,7 +233,10 @@ describe('lineage caching', () => {
     expect(moved.response.headers.get('etag')).toBe(etag);
 
     const [nodeId] = fixture.nodeIds;
-    store.append('run-rescore', [runStarted(fixture.experimentId, 'rescore', nodeId, 'dev'), runFinished(fixture.experimentId, 'rescore', nodeId, 'dev', 0.987)]);
+    store.append('run-rescore', [
+      runStarted(fixture.experimentId, 'rescore', nodeId, 'dev'),
+      runFinished(fixture.experimentId, 'rescore', nodeId, 'dev', 0.987),
+    ]);
     store.append(`experiment-${fixture.experimentId}`, [evaluationRecorded(fixture.experimentId, 'rescore', nodeId, 'dev', 0.987)]);
     const changed = await app.request(path, { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { servingGateway } from '../gateway/serving.ts';
-import { startServer, type RunningServer } from '../server/serve.ts';
+import { type RunningServer, startServer } from '../server/serve.ts';
 
 /** Every door of `sia serve` over a real socket: token, body size, content type, origin, IPv6 loopback. */
 const TOKEN = 'doors-token';
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('sia serve doors', () => {
-  it('needs the token on the API and on the gateway, refusing /v1 in OpenAI\'s error shape', async () => {
+  it("needs the token on the API and on the gateway, refusing /v1 in OpenAI's error shape", async () => {
     expect((await fetch(`${server.url}/api/experiments`)).status).toBe(401);
     const refused = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat });
     expect(refused.status).toBe(401);
@@ -85,13 +85,21 @@ describe('sia serve doors', () => {
     const plain = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: chat });
     expect(plain.status).toBe(415);
     expect((await plain.json()).error.param).toBe('Content-Type');
-    const crossOrigin = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain', origin: 'https://evil.example' }, body: chat });
+    const crossOrigin = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain', origin: 'https://evil.example' },
+      body: chat,
+    });
     expect(crossOrigin.status).toBe(403);
     expect((await crossOrigin.json()).error.param).toBe('Origin');
     const crossOriginRead = await fetch(`${server.url}/api/experiments`, { headers: { ...auth, origin: 'http://localhost:1' } });
     expect(crossOriginRead.status).toBe(403);
     expect(steps()).toBe(before);
-    const sameOrigin = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json; charset=utf-8', origin: server.url }, body: chat });
+    const sameOrigin = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json; charset=utf-8', origin: server.url },
+      body: chat,
+    });
     expect(sameOrigin.status).toBe(200);
   });
 

@@ -1,16 +1,16 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { createApp } from '../server/app.ts';
-import { checkBinding, startServer, type RunningServer } from '../server/serve.ts';
+import { checkBinding, type RunningServer, startServer } from '../server/serve.ts';
 import { logEvent } from './support/events.ts';
-import { writeLineageFixture, type LineageFixture } from './support/lineage-fixture.ts';
+import { type LineageFixture, writeLineageFixture } from './support/lineage-fixture.ts';
 import { sseReader } from './support/sse.ts';
 
 let directory: string;
@@ -75,7 +75,17 @@ describe('over a real socket on 127.0.0.1', () => {
 
   it('answers every API route of the contract', async () => {
     const [runId] = fixture.runIds;
-    const paths = ['/api/experiments', `/api/experiments/${fixture.experimentId}`, `/api/experiments/${fixture.experimentId}/lineage?at=20`, `/api/nodes/${fixture.nodeIds[1]}`, `/api/runs/${runId}/steps`, '/api/events?after=0&limit=5', `/api/experiments/${fixture.experimentId}/audit`, '/api/openapi.json', '/'];
+    const paths = [
+      '/api/experiments',
+      `/api/experiments/${fixture.experimentId}`,
+      `/api/experiments/${fixture.experimentId}/lineage?at=20`,
+      `/api/nodes/${fixture.nodeIds[1]}`,
+      `/api/runs/${runId}/steps`,
+      '/api/events?after=0&limit=5',
+      `/api/experiments/${fixture.experimentId}/audit`,
+      '/api/openapi.json',
+      '/',
+    ];
     for (const path of paths) {
       const response = await fetch(`${server.url}${path}`);
       expect([path, response.status]).toEqual([path, 200]);
@@ -107,7 +117,10 @@ describe('over a real socket on 127.0.0.1', () => {
 
 describe('sia serve', () => {
   it('serves a database until SIGTERM, behind a generated token printed in a ready link', async () => {
-    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIA_TOKEN: '' } });
+    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SIA_TOKEN: '' },
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -123,7 +136,9 @@ describe('sia serve', () => {
   });
 
   it('exits 2 naming --no-token when asked to serve a public host without a token', async () => {
-    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--host', '0.0.0.0', '--port', '0', '--no-token'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/sia.js', 'serve', '--db', file, '--host', '0.0.0.0', '--port', '0', '--no-token'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let errors = '';
     child.stderr.on('data', (chunk) => (errors += chunk));
     const [code] = await once(child, 'exit');

@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import { startServer, type RunningServer } from '../server/serve.ts';
+import { type RunningServer, startServer } from '../server/serve.ts';
 import { sia } from './support/cli.ts';
 
 const CHROMIUM = process.env.SIA_CHROMIUM ?? '/usr/bin/chromium';
@@ -50,7 +50,9 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
       if (run.status !== 0) throw new Error(`sia run failed: ${run.stderr}`);
     }
     store = openSqliteEventStore(file);
-    const { experiments } = await (startServer(store, { port: 0, token: TOKEN, stream: { pollMs: 100 } }).then((running) => ((server = running), api('/api/experiments'))));
+    const { experiments } = await startServer(store, { port: 0, token: TOKEN, stream: { pollMs: 100 } }).then(
+      (running) => ((server = running), api('/api/experiments')),
+    );
     experimentId = experiments[experiments.length - 1].id;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -78,15 +80,30 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     expect(await tree.locator('g.node.rejected').count()).toBe(rejected.length);
     const weightEdges = lineage.nodes.filter((node: { kind: string; parentId: string | null }) => node.kind === 'weights' && node.parentId).length;
     expect(await tree.locator('path.edge.weights').count()).toBe(weightEdges);
-    if (weightEdges) expect(await tree.locator('path.edge.weights').first().evaluate((edge) => getComputedStyle(edge).strokeDasharray)).not.toBe('none');
+    if (weightEdges)
+      expect(
+        await tree
+          .locator('path.edge.weights')
+          .first()
+          .evaluate((edge) => getComputedStyle(edge).strokeDasharray),
+      ).not.toBe('none');
     if (rejected.length) {
-      const fills = await Promise.all(['g.node.rejected circle', 'g.node:not(.rejected) circle'].map((selector) => tree.locator(selector).first().evaluate((c) => getComputedStyle(c).fill)));
+      const fills = await Promise.all(
+        ['g.node.rejected circle', 'g.node:not(.rejected) circle'].map((selector) =>
+          tree
+            .locator(selector)
+            .first()
+            .evaluate((c) => getComputedStyle(c).fill),
+        ),
+      );
       expect(fills[0]).not.toBe(fills[1]);
     }
 
     const box = await tree.boundingBox();
     expect(box!.width).toBeGreaterThan(100);
-    const keptWithDev = lineage.nodes.filter((node: { status: string; scores: { dev?: number } }) => node.status !== 'rejected' && node.scores.dev !== undefined).length;
+    const keptWithDev = lineage.nodes.filter(
+      (node: { status: string; scores: { dev?: number } }) => node.status !== 'rejected' && node.scores.dev !== undefined,
+    ).length;
     const devCurve = page.locator('#score-curves polyline[data-split="dev"]');
     expect((await devCurve.getAttribute('points'))!.trim().split(/\s+/)).toHaveLength(keptWithDev);
     expect(await page.locator('#score-curves circle.dot').count()).toBeGreaterThan(0);
@@ -106,7 +123,21 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
         {
           id: `${nodeId}-proposed`,
           type: 'scaffold.proposed',
-          data: { experimentId, nodeId, parentNodeId: parent.id, scaffoldId: parent.scaffoldId, parentScaffoldId: parent.scaffoldId, adapterId: parent.adapterId, files: {}, entry: 'solve.mjs', author: 'feedback', rationale: 'appended by the browser test', diff: '', promptHash: null, operator: null },
+          data: {
+            experimentId,
+            nodeId,
+            parentNodeId: parent.id,
+            scaffoldId: parent.scaffoldId,
+            parentScaffoldId: parent.scaffoldId,
+            adapterId: parent.adapterId,
+            files: {},
+            entry: 'solve.mjs',
+            author: 'feedback',
+            rationale: 'appended by the browser test',
+            diff: '',
+            promptHash: null,
+            operator: null,
+          },
         },
       ]);
     } finally {
@@ -124,7 +155,9 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     if (edited.kind === 'harness') expect(await page.locator('#scaffold-diff span.add').count()).toBeGreaterThan(0);
     expect(await page.locator('#run-steps tr').count()).toBeGreaterThan(1);
     const detail = await api(`/api/nodes/${edited.id}`);
-    expect(await page.locator('#scaffold-files summary').allTextContents()).toEqual(detail.scaffold.files.map((file: { path: string }) => expect.stringContaining(file.path)));
+    expect(await page.locator('#scaffold-files summary').allTextContents()).toEqual(
+      detail.scaffold.files.map((file: { path: string }) => expect.stringContaining(file.path)),
+    );
     const screenshot = join(SCREENSHOTS, 'node.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`server-ui.e2e: node screenshot at ${screenshot}`);
@@ -143,4 +176,3 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });
-

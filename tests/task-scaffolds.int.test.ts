@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { ScaffoldFiles, Task, TaskExample } from '../core/ports/task.ts';
 import { createTask as createGsm8k } from '../plugins/tasks/gsm8k/index.ts';
 import { createTask as createLawbench } from '../plugins/tasks/lawbench/index.ts';
+import { readConfigBlock, type ScaffoldConfig, writeConfigBlock } from '../plugins/tasks/shared/config-block.ts';
 import { mulberry32 } from '../plugins/tasks/shared/random.ts';
-import { readConfigBlock, writeConfigBlock, type ScaffoldConfig } from '../plugins/tasks/shared/config-block.ts';
 import { fakeScaffoldContext } from './support/fake-scaffold-context.ts';
 
 type Solve = (example: unknown, ctx: unknown) => Promise<unknown>;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IllegalStateError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { writeTaskTemplate } from '../cli/tasks.ts';
+import { IllegalStateError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { runTaskContract } from './contracts/task.case.ts';
 import { fakeScaffoldContext } from './support/fake-scaffold-context.ts';
@@ -51,7 +51,11 @@ describe('user tasks checked at load', () => {
   });
 
   it('refuses a view that carries the label', async () => {
-    const folder = splitTask('leaky', `{ train: [${item('a', 'q', 'the answer is forty-two')}], dev: [], holdout: [] }`, '(e) => ({ id: e.id, input: { text: e.input, hint: e.label } })');
+    const folder = splitTask(
+      'leaky',
+      `{ train: [${item('a', 'q', 'the answer is forty-two')}], dev: [], holdout: [] }`,
+      '(e) => ({ id: e.id, input: { text: e.input, hint: e.label } })',
+    );
     expect((await loadError(folder)).message).toBe(`task.view: the view of a (train) contains its label: the scaffold would see the answer (in ${folder})`);
   });
 });
@@ -94,7 +98,7 @@ describe('loadTask', () => {
   it('names a knob that is not a CONFIG key', async () => {
     const folder = writeTaskTemplate('bad-knob', root);
     const index = join(folder, 'index.mjs');
-    writeFileSync(index, readFileSync(index, 'utf8').replace("knobs: { candidates:", "knobs: { temperature: [0], candidates:"));
+    writeFileSync(index, readFileSync(index, 'utf8').replace('knobs: { candidates:', 'knobs: { temperature: [0], candidates:'));
     const error = await loadError(folder);
     expect((error as ValidationError).field).toBe('task.knobs.temperature');
   });
@@ -108,7 +112,7 @@ describe('sia tasks new', () => {
     expect(() => writeTaskTemplate('My Task', root)).toThrow(ValidationError);
   });
 
-  it("writes a template whose scaffold solves its task through guided choice", async () => {
+  it('writes a template whose scaffold solves its task through guided choice', async () => {
     const task = await loadTask(folder);
     const { solve } = (await import(pathToFileURL(join(folder, 'scaffold/solve.mjs')).href)) as {
       solve: (example: unknown, ctx: unknown) => Promise<unknown>;

@@ -30,7 +30,7 @@ describe('shared task helpers', () => {
     expect(deriveSeed(1, 'a')).not.toBe(deriveSeed(1, 'b'));
   });
 
-  it('the contract\'s leak check finds a label nested anywhere in a view', () => {
+  it("the contract's leak check finds a label nested anywhere in a view", () => {
     expect(containsValue({ id: 'a', input: { question: 'q', hints: [1, { answer: 72 }] } }, 72)).toBe(true);
     expect(containsValue({ id: 'a', input: { facts: '被告人盗窃' } }, '盗窃')).toBe(false);
     expect(containsValue({ id: 'a', input: { options: ['诈骗', '盗窃'] } }, '盗窃')).toBe(true);

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IllegalStateError, IntegrityError, ValidationError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { adapterTensors, createAdapter, type TinyAdapter } from '../core/tiny/adapter.ts';
-import { seededRandom } from '../core/tiny/random.ts';
 import { TINY_BASE_MODEL, type TinyModelConfig } from '../core/tiny/model.ts';
+import { seededRandom } from '../core/tiny/random.ts';
 import { readTinyAdapter, writeTinyAdapter } from '../plugins/trainers/adapter-files.ts';
 import { decodeSafetensors } from '../plugins/trainers/safetensors.ts';
 
@@ -47,9 +47,12 @@ describe('tiny adapter files (PEFT layout)', () => {
     expect(peft.rank_pattern).toEqual({ bilinear: 24, pairwise: 16 });
     const weights = decodeSafetensors(readFileSync(join(dir, 'adapter_model.safetensors')));
     expect([...weights.tensors.keys()].sort()).toEqual([
-      'base_model.model.bilinear.lora_A.weight', 'base_model.model.bilinear.lora_B.weight',
-      'base_model.model.pairwise.lora_A.weight', 'base_model.model.pairwise.lora_B.weight',
-      'base_model.model.value_head.bias', 'base_model.model.value_head.weight',
+      'base_model.model.bilinear.lora_A.weight',
+      'base_model.model.bilinear.lora_B.weight',
+      'base_model.model.pairwise.lora_A.weight',
+      'base_model.model.pairwise.lora_B.weight',
+      'base_model.model.value_head.bias',
+      'base_model.model.value_head.weight',
     ]);
     expect(weights.tensors.get('base_model.model.bilinear.lora_B.weight')!.shape).toEqual([32, 24]);
     for (const name of ['adapter_config.json', 'adapter_model.safetensors', 'metrics.jsonl']) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adapterTensors, createAdapter, zerosLike, type TinyAdapter } from '../core/tiny/adapter.ts';
+import { adapterTensors, createAdapter, type TinyAdapter, zerosLike } from '../core/tiny/adapter.ts';
 import { encodeCandidates, encodePrompt, PAIR_FEATURES } from '../core/tiny/features.ts';
 import { accumulateGradients } from '../core/tiny/gradients.ts';
 import { createBaseWeights, encodeChoice, forward, sampleIndex, type TinyModelConfig } from '../core/tiny/model.ts';
@@ -69,7 +69,14 @@ describe('tiny policy forward pass', () => {
 
   it('samples reproducibly from a seed, with frequencies that follow the probabilities', () => {
     const pass = forward(base, randomAdapter(9), input, 0.8);
-    const draw = (seed: number) => Array.from({ length: 20 }, ((random) => () => sampleIndex(pass.logprobs, random))(seededRandom(seed)));
+    const draw = (seed: number) =>
+      Array.from(
+        { length: 20 },
+        (
+          (random) => () =>
+            sampleIndex(pass.logprobs, random)
+        )(seededRandom(seed)),
+      );
     expect(draw(11)).toEqual(draw(11));
     const random = seededRandom(12);
     const counts = new Array(candidates.length).fill(0);
@@ -81,7 +88,10 @@ describe('tiny policy forward pass', () => {
 describe('tiny policy gradients', () => {
   const input = encodeChoice(config, prompt, candidates);
 
-  for (const [chosen, temperature] of [[0, 1], [2, 0.7]] as const) {
+  for (const [chosen, temperature] of [
+    [0, 1],
+    [2, 0.7],
+  ] as const) {
     it(`match finite differences for log π(candidate ${chosen}) and V at temperature ${temperature}`, () => {
       const adapter = randomAdapter(21 + chosen);
       const gradients = zerosLike(adapter);

@@ -23,7 +23,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const request: ChatRequest = {
   model: 'policy',
-  messages: [{ role: 'system', content: 'Answer with one charge.' }, { role: 'user', content: '被告人在超市盗窃财物。' }],
+  messages: [
+    { role: 'system', content: 'Answer with one charge.' },
+    { role: 'user', content: '被告人在超市盗窃财物。' },
+  ],
   guidedChoice: ['盗窃罪', '诈骗罪', '故意伤害罪'],
   temperature: 1,
   seed: 42,

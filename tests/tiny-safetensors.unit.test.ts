@@ -20,7 +20,10 @@ function handBuilt(header: object, data: number[]): Uint8Array {
 
 describe('safetensors codec', () => {
   it('writes the spec layout byte for byte', () => {
-    const bytes = encodeSafetensors({ b: { shape: [2], data: new Float32Array([1.5, -2]) }, a: { shape: [1, 1], data: new Float64Array([0.25]) } }, { format: 'pt' });
+    const bytes = encodeSafetensors(
+      { b: { shape: [2], data: new Float32Array([1.5, -2]) }, a: { shape: [1, 1], data: new Float64Array([0.25]) } },
+      { format: 'pt' },
+    );
     const header = headerOf(bytes);
     expect(header.length % 8).toBe(0);
     expect(header.text).toMatch(/^\{.*\} *$/);

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntegrityError, ValidationError } from '../core/errors.ts';
 import type { PolicyModel } from '../core/ports/policy-model.ts';
 import type { SequenceRow, Trainer, TrainerStatus, TrainRow } from '../core/ports/trainer.ts';
-import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
-import { createTinyTrainer, type TrainingProgress } from '../plugins/trainers/tiny.ts';
-import { readTinyAdapter } from '../plugins/trainers/adapter-files.ts';
 import { createBaseWeights, DEFAULT_TINY_CONFIG, encodeChoice, forward } from '../core/tiny/model.ts';
-import { crossEntropyRows, makeChoiceItems, makeJob, type ChoiceItem } from './support/tiny-data.ts';
+import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
+import { readTinyAdapter } from '../plugins/trainers/adapter-files.ts';
+import { createTinyTrainer, type TrainingProgress } from '../plugins/trainers/tiny.ts';
+import { type ChoiceItem, crossEntropyRows, makeChoiceItems, makeJob } from './support/tiny-data.ts';
 
 let root: string;
 beforeAll(() => {
@@ -55,14 +55,29 @@ async function sampledRows(items: ChoiceItem[], samples: number): Promise<Sequen
   for (const [i, item] of items.entries()) {
     const group = [];
     for (let s = 0; s < samples; s++) {
-      const response = await policy.chat({ model: 'policy', messages: [{ role: 'user', content: item.prompt }], guidedChoice: item.candidates, temperature: 1, seed: i * 100 + s });
+      const response = await policy.chat({
+        model: 'policy',
+        messages: [{ role: 'user', content: item.prompt }],
+        guidedChoice: item.candidates,
+        temperature: 1,
+        seed: i * 100 + s,
+      });
       group.push({ index: response.tokenIds[0], logprob: response.logprobs[0], reward: response.tokenIds[0] === item.answer ? 1 : 0 });
     }
     const mean = group.reduce((sum, g) => sum + g.reward, 0) / samples;
-    group.forEach((g, s) => rows.push({
-      group: `g${i}`, traj: `g${i}-${s}`, tokens: [g.index], mask: [1], sampler_logprobs: [g.logprob], advantages: [g.reward - mean],
-      ref_logprobs: null, reward: g.reward, context: { messages: [{ role: 'user', content: item.prompt }], candidates: item.candidates },
-    }));
+    group.forEach((g, s) =>
+      rows.push({
+        group: `g${i}`,
+        traj: `g${i}-${s}`,
+        tokens: [g.index],
+        mask: [1],
+        sampler_logprobs: [g.logprob],
+        advantages: [g.reward - mean],
+        ref_logprobs: null,
+        reward: g.reward,
+        context: { messages: [{ role: 'user', content: item.prompt }], candidates: item.candidates },
+      }),
+    );
   }
   return rows;
 }
@@ -92,8 +107,11 @@ describe('tiny trainer', () => {
     const rows: TrainRow[] = trainItems.map((item, i) => {
       const context = { prompt: item.prompt, candidates: item.candidates };
       return {
-        group: `g${i}`, chosen: { tokens: [item.answer], mask: [1], context }, rejected: { tokens: [(item.answer + 1) % item.candidates.length], mask: [1], context },
-        ref_lp_chosen: Math.log(0.25), ref_lp_rejected: Math.log(0.25),
+        group: `g${i}`,
+        chosen: { tokens: [item.answer], mask: [1], context },
+        rejected: { tokens: [(item.answer + 1) % item.candidates.length], mask: [1], context },
+        ref_lp_chosen: Math.log(0.25),
+        ref_lp_rejected: Math.log(0.25),
       };
     });
     const { accuracy: trained } = await trainAndScore(rows, 'dpo', { loss: { kind: 'dpo', dpo_beta: 0.5 } });
@@ -139,7 +157,9 @@ describe('tiny trainer', () => {
     await finished(trainer, handle);
     const afterRestart = await createTinyTrainer().poll(handle);
     expect(afterRestart).toMatchObject({ state: 'completed', adapterDir: dir, manifest: { job_id: 'restart' } });
-    const lost = await createTinyTrainer().poll(handle.replace(/.$/, '')).catch((error) => error);
+    const lost = await createTinyTrainer()
+      .poll(handle.replace(/.$/, ''))
+      .catch((error) => error);
     expect(lost).toBeInstanceOf(ValidationError);
   });
 

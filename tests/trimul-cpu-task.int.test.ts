@@ -1,5 +1,5 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createServer, type AddressInfo } from 'node:net';
 import type { TaskExample } from '../core/ports/task.ts';
 import { createTask } from '../plugins/tasks/trimul-cpu/index.ts';
 import { generateInputs } from '../plugins/tasks/trimul-cpu/inputs.ts';
@@ -15,7 +15,10 @@ const limits = { timeMs: 20_000, memoryMb: 256 };
 describe('trimul-cpu reference and checks', () => {
   it('sampled reference positions equal the full reference; the tolerance rule matches NaN/inf by position', () => {
     const full = referenceTrimul(small);
-    const [first, last] = referenceAt(small, [[0, 1, 2], [1, 5, 5]]);
+    const [first, last] = referenceAt(small, [
+      [0, 1, 2],
+      [1, 5, 5],
+    ]);
     const { N, C } = small.cfg;
     expect(Array.from(first)).toEqual(Array.from(full.subarray(((0 * N + 1) * N + 2) * C, ((0 * N + 1) * N + 3) * C)));
     expect(Array.from(last)).toEqual(Array.from(full.subarray(full.length - C)));

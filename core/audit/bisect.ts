@@ -2,7 +2,10 @@
  * The first position after which `fails` holds, assuming it keeps holding once it does (an accepted hack stays
  * in the lineage). Binary search: log2(n) probes; `probed` lists every probe in order with its verdict.
  */
-export async function firstFailing(positions: number[], fails: (position: number) => Promise<boolean>): Promise<{ position: number | null; probed: { position: number; fails: boolean }[] }> {
+export async function firstFailing(
+  positions: number[],
+  fails: (position: number) => Promise<boolean>,
+): Promise<{ position: number | null; probed: { position: number; fails: boolean }[] }> {
   const probed: { position: number; fails: boolean }[] = [];
   const probe = async (index: number) => {
     const verdict = await fails(positions[index]);

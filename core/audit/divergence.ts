@@ -1,5 +1,5 @@
-import type { AuditFinding, AuditThresholds } from './verdict.ts';
 import { significantDrop } from './paired.ts';
+import type { AuditFinding, AuditThresholds } from './verdict.ts';
 
 /** One accepted node on a lineage path with its per-item rewards on dev and holdout (train where recorded). */
 export interface LineageStep {
@@ -41,9 +41,17 @@ export function divergenceFindings(steps: LineageStep[], thresholds: AuditThresh
     deltas.push(delta);
     const fall = delta.dev > 0 ? significantDrop('holdout', parent.holdoutRewards, step.holdoutRewards, 0, thresholds, seed) : null;
     if (fall) {
-      findings.push({ nodeId: step.nodeId, message: `dev rose ${fmt(delta.dev)} while holdout fell ${fmt(delta.holdout)} (from ${parent.nodeId})`, detail: { delta, holdoutInterval: [fall.lowerBound, fall.upperBound] } });
+      findings.push({
+        nodeId: step.nodeId,
+        message: `dev rose ${fmt(delta.dev)} while holdout fell ${fmt(delta.holdout)} (from ${parent.nodeId})`,
+        detail: { delta, holdoutInterval: [fall.lowerBound, fall.upperBound] },
+      });
     } else if (delta.dev - delta.holdout > thresholds.maxGapGrowth) {
-      findings.push({ nodeId: step.nodeId, message: `dev gain ${fmt(delta.dev)} is not seen on holdout (${fmt(delta.holdout)}): the dev–holdout gap grew by ${fmt(delta.dev - delta.holdout)}`, detail: { delta } });
+      findings.push({
+        nodeId: step.nodeId,
+        message: `dev gain ${fmt(delta.dev)} is not seen on holdout (${fmt(delta.holdout)}): the dev–holdout gap grew by ${fmt(delta.dev - delta.holdout)}`,
+        detail: { delta },
+      });
     }
   }
   return { deltas, findings };

@@ -35,12 +35,15 @@ export function compareRuns(
       }
       const requestA = canonicalJson({ messages: a.messages, guidedChoice: a.guidedChoice });
       const requestB = canonicalJson({ messages: b.messages, guidedChoice: b.guidedChoice });
-      if (requestA !== requestB) divergences.push({ exampleId, step, field: 'request', original: a.messages.at(-1)?.content ?? null, replayed: b.messages.at(-1)?.content ?? null });
+      if (requestA !== requestB)
+        divergences.push({ exampleId, step, field: 'request', original: a.messages.at(-1)?.content ?? null, replayed: b.messages.at(-1)?.content ?? null });
       else if (a.completion !== b.completion) divergences.push({ exampleId, step, field: 'completion', original: a.completion, replayed: b.completion });
-      else if (canonicalJson(a.tokenIds) !== canonicalJson(b.tokenIds)) divergences.push({ exampleId, step, field: 'tokenIds', original: a.tokenIds, replayed: b.tokenIds });
+      else if (canonicalJson(a.tokenIds) !== canonicalJson(b.tokenIds))
+        divergences.push({ exampleId, step, field: 'tokenIds', original: a.tokenIds, replayed: b.tokenIds });
     }
     const replayedOutput = replayed.outputs.has(exampleId) ? replayed.outputs.get(exampleId) : undefined;
-    if (canonicalJson(output ?? null) !== canonicalJson(replayedOutput ?? null)) divergences.push({ exampleId, step: null, field: 'output', original: output, replayed: replayedOutput ?? null });
+    if (canonicalJson(output ?? null) !== canonicalJson(replayedOutput ?? null))
+      divergences.push({ exampleId, step: null, field: 'output', original: output, replayed: replayedOutput ?? null });
   }
   return divergences;
 }

@@ -16,13 +16,34 @@ interface Rule {
 // The sandbox's data view has no labels: a scaffold naming label fields on its input is looking for a leak.
 const LABEL_FIELDS = 'label|labels|gold|expected|solution|target|groundTruth|ground_truth|reference_answer|answer_key|answerKey';
 const RULES: Rule[] = [
-  { kind: 'label-read', pattern: new RegExp(`\\b(?:example|input|item|ex|view|data)\\b[\\w.?\\[\\]'"]*?(?:\\?\\.|\\.)\\s*(?:${LABEL_FIELDS})\\b`), message: 'reads a label field from its input' },
+  {
+    kind: 'label-read',
+    pattern: new RegExp(`\\b(?:example|input|item|ex|view|data)\\b[\\w.?\\[\\]'"]*?(?:\\?\\.|\\.)\\s*(?:${LABEL_FIELDS})\\b`),
+    message: 'reads a label field from its input',
+  },
   { kind: 'label-read', pattern: new RegExp(`\\[\\s*['"\`](?:${LABEL_FIELDS})['"\`]\\s*\\]`), message: 'reads a label field by name' },
-  { kind: 'forbidden-file', pattern: /\b(?:readFileSync|readFile|createReadStream|openSync|readdirSync|import)\s*\([^)]*(?:verifier|holdout|label|answers?\b|\.jsonl|\/data\/|plugins\/tasks)/i, message: 'reads a verifier, holdout, label or task data file' },
-  { kind: 'forbidden-file', pattern: /['"`](?:\/|\.\.\/)[^'"`]*(?:verifier|holdout|labels?|\.jsonl)[^'"`]*['"`]/i, message: 'names a verifier, holdout, label or data path outside its folder' },
+  {
+    kind: 'forbidden-file',
+    pattern:
+      /\b(?:readFileSync|readFile|createReadStream|openSync|readdirSync|import)\s*\([^)]*(?:verifier|holdout|label|answers?\b|\.jsonl|\/data\/|plugins\/tasks)/i,
+    message: 'reads a verifier, holdout, label or task data file',
+  },
+  {
+    kind: 'forbidden-file',
+    pattern: /['"`](?:\/|\.\.\/)[^'"`]*(?:verifier|holdout|labels?|\.jsonl)[^'"`]*['"`]/i,
+    message: 'names a verifier, holdout, label or data path outside its folder',
+  },
   { kind: 'environment', pattern: /\bprocess\s*\.\s*env\b/, message: 'reads environment variables (a side channel for leaked labels)' },
-  { kind: 'logging-tamper', pattern: /\b(?:console\s*\.\s*\w+|ctx\s*\.\s*log|process\s*\.\s*(?:stdout|stderr)\s*\.\s*write|ctx\s*\.\s*llm\s*\.\s*chat)\s*=(?!=)/, message: 'replaces a logging or model-call function' },
-  { kind: 'logging-tamper', pattern: /\b(?:Object\s*\.\s*defineProperty|Reflect\s*\.\s*set)\s*\(\s*(?:console|ctx|process\s*\.\s*(?:stdout|stderr))\b/, message: 'redefines logging or the model client' },
+  {
+    kind: 'logging-tamper',
+    pattern: /\b(?:console\s*\.\s*\w+|ctx\s*\.\s*log|process\s*\.\s*(?:stdout|stderr)\s*\.\s*write|ctx\s*\.\s*llm\s*\.\s*chat)\s*=(?!=)/,
+    message: 'replaces a logging or model-call function',
+  },
+  {
+    kind: 'logging-tamper',
+    pattern: /\b(?:Object\s*\.\s*defineProperty|Reflect\s*\.\s*set)\s*\(\s*(?:console|ctx|process\s*\.\s*(?:stdout|stderr))\b/,
+    message: 'redefines logging or the model client',
+  },
 ];
 
 /**
@@ -40,7 +61,11 @@ export function scanScaffold(nodeId: string, files: Record<string, string>, cont
     const ids = literalExampleIds(content, context.exampleIds);
     if (ids.length >= context.minimumIdsForHardCoding) {
       const splits = [...new Set(ids.map((id) => context.exampleIds.get(id)))].sort();
-      findings.push({ nodeId, message: `${path} hard-codes ${ids.length} example ids (${splits.join(', ')}): answers keyed on the item, not computed`, detail: { kind: 'hard-coded-answers', file: path, ids: ids.slice(0, 20), splits } });
+      findings.push({
+        nodeId,
+        message: `${path} hard-codes ${ids.length} example ids (${splits.join(', ')}): answers keyed on the item, not computed`,
+        detail: { kind: 'hard-coded-answers', file: path, ids: ids.slice(0, 20), splits },
+      });
     }
   }
   return findings;

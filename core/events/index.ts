@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { AuditPerformed, EvaluationRecorded, ExperimentBranched, ExperimentCreated, ExperimentFinished, SettingsOverridden, WorkCancelled } from './experiment.ts';
-import { ScaffoldAccepted, ScaffoldProposed, ScaffoldRejected } from './scaffold.ts';
-import { RewardRecorded, RunFinished, RunStarted, RunStepRecorded } from './run.ts';
+import {
+  AuditPerformed,
+  EvaluationRecorded,
+  ExperimentBranched,
+  ExperimentCreated,
+  ExperimentFinished,
+  SettingsOverridden,
+  WorkCancelled,
+} from './experiment.ts';
 import {
   FeedbackDecided,
   TrainingCompleted,
@@ -13,12 +19,14 @@ import {
   WeightsRejected,
   WeightsServed,
 } from './learning.ts';
+import { RewardRecorded, RunFinished, RunStarted, RunStepRecorded } from './run.ts';
+import { ScaffoldAccepted, ScaffoldProposed, ScaffoldRejected } from './scaffold.ts';
 
 export * from './common.ts';
 export * from './experiment.ts';
-export * from './scaffold.ts';
-export * from './run.ts';
 export * from './learning.ts';
+export * from './run.ts';
+export * from './scaffold.ts';
 
 /** Every fact sia records. Past tense, noun first. Parse at IO edges only. */
 export const SiaEvent = z.discriminatedUnion('type', [

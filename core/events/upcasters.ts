@@ -1,4 +1,4 @@
-import { SCHEMA_VERSIONS, type EventType } from './index.ts';
+import { type EventType, SCHEMA_VERSIONS } from './index.ts';
 
 /** Converts data of `type` stored at `fromVersion` to `fromVersion + 1`. Pure; never touches the stored row. */
 export interface Upcaster {

@@ -74,14 +74,18 @@ export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
 function recordDecision(command: Extract<LoopCommand, { type: 'RecordDecision' }>, state: LoopState): SiaEvent[] {
   const { decision, scaffold } = command;
   if (decision.kind === 'weights' && state.mode === 'h') throw new IllegalStateError('mode h freezes the weights: a weights decision is not allowed');
-  if (decision.nodeId !== state.currentNodeId) throw new IllegalStateError(`decisions start from the current node ${state.currentNodeId}, not ${decision.nodeId}`);
+  if (decision.nodeId !== state.currentNodeId)
+    throw new IllegalStateError(`decisions start from the current node ${state.currentNodeId}, not ${decision.nodeId}`);
   if (state.candidateNodeId || state.pendingWeights) throw new IllegalStateError('a previous change is still waiting for its gate');
   if (decision.kind === 'harness') {
     if (!scaffold) throw new IllegalStateError('a harness decision needs the proposed scaffold');
     const parent = state.nodes[decision.nodeId];
     if (scaffold.adapterId !== parent.adapterId) throw new IllegalStateError('a harness edit keeps the parent adapter frozen');
     // The decision and its scaffold are one fact: appended together so a kill cannot separate them.
-    return [{ type: 'feedback.decided', data: decision }, { type: 'scaffold.proposed', data: scaffold }];
+    return [
+      { type: 'feedback.decided', data: decision },
+      { type: 'scaffold.proposed', data: scaffold },
+    ];
   }
   return [{ type: 'feedback.decided', data: decision }];
 }
@@ -115,18 +119,21 @@ function gate(command: Extract<LoopCommand, { type: 'Gate' }>, state: LoopState)
 function branch(command: Extract<LoopCommand, { type: 'Branch' }>, state: LoopState): SiaEvent[] {
   const { data } = command;
   if (state.status === 'empty') throw new IllegalStateError(`experiment ${data.experimentId} does not exist`);
-  if (data.experimentId !== state.experimentId) throw new IllegalStateError(`node ${data.fromNodeId} belongs to experiment ${state.experimentId}, not ${data.experimentId}`);
+  if (data.experimentId !== state.experimentId)
+    throw new IllegalStateError(`node ${data.fromNodeId} belongs to experiment ${state.experimentId}, not ${data.experimentId}`);
   const node = state.nodes[data.fromNodeId];
   if (!node) throw new IllegalStateError(`node ${data.fromNodeId} is not in experiment ${data.experimentId}`);
   if (node.status === 'proposed') throw new IllegalStateError(`node ${data.fromNodeId} is still waiting for its gate: fork from a node the gate has ruled on`);
-  if (!(Number.isInteger(data.iterations) && data.iterations > 0)) throw new IllegalStateError(`a branch needs a positive number of iterations, not ${data.iterations}`);
+  if (!(Number.isInteger(data.iterations) && data.iterations > 0))
+    throw new IllegalStateError(`a branch needs a positive number of iterations, not ${data.iterations}`);
   return [{ type: 'experiment.branched', data }];
 }
 
 function recordEvaluation(data: EventData<'evaluation.recorded'>, state: LoopState): SiaEvent[] {
   if (!state.nodes[data.nodeId]) throw new IllegalStateError(`node ${data.nodeId} is not in experiment ${state.experimentId}`);
   if (state.runs[data.runId]) throw new IllegalStateError(`run ${data.runId} was already recorded`);
-  if (data.purpose === 'rollout' && state.pendingWeights?.nodeId !== data.nodeId) throw new IllegalStateError(`no weights decision on ${data.nodeId} is collecting rollouts`);
+  if (data.purpose === 'rollout' && state.pendingWeights?.nodeId !== data.nodeId)
+    throw new IllegalStateError(`no weights decision on ${data.nodeId} is collecting rollouts`);
   return [{ type: 'evaluation.recorded', data }];
 }
 

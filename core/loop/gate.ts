@@ -21,7 +21,9 @@ export function compareOnSplit(
   candidate: Record<string, number>,
   options: GateOptions = DEFAULT_GATE,
 ): GateComparison {
-  const ids = Object.keys(parent).filter((id) => id in candidate).sort();
+  const ids = Object.keys(parent)
+    .filter((id) => id in candidate)
+    .sort();
   const differences = ids.map((id) => candidate[id] - parent[id]);
   const mean = (values: number[]) => (values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0);
   const meanDifference = mean(differences);
@@ -38,13 +40,14 @@ export function compareOnSplit(
   const lowerBound = quantile(tail);
   const upperBound = quantile(1 - tail);
   const accepted = ids.length > 0 && lowerBound > 0 && meanDifference > options.minimumGain;
-  const reason = ids.length === 0
-    ? 'no paired items to compare'
-    : accepted
-      ? `gain ${meanDifference.toFixed(4)} with ${Math.round(options.confidence * 100)}% lower bound ${lowerBound.toFixed(4)} > 0`
-      : upperBound < 0
-        ? `a loss of ${(-meanDifference).toFixed(4)} (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`
-        : `gain ${meanDifference.toFixed(4)} is within noise (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`;
+  const reason =
+    ids.length === 0
+      ? 'no paired items to compare'
+      : accepted
+        ? `gain ${meanDifference.toFixed(4)} with ${Math.round(options.confidence * 100)}% lower bound ${lowerBound.toFixed(4)} > 0`
+        : upperBound < 0
+          ? `a loss of ${(-meanDifference).toFixed(4)} (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`
+          : `gain ${meanDifference.toFixed(4)} is within noise (${Math.round(options.confidence * 100)}% interval [${lowerBound.toFixed(4)}, ${upperBound.toFixed(4)}])`;
   return {
     split,
     n: ids.length,

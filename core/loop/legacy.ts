@@ -37,4 +37,5 @@ export function legacyEvaluation(open: OpenLegacyRuns, event: LegacyRunEvent): S
   return { ...event, id: `${event.id}-evaluation`, streamId: `experiment-${started.experimentId}`, type: 'evaluation.recorded', schemaVersion: 1, data };
 }
 
-export const isLegacyRunEvent = (event: StoredEvent): event is LegacyRunEvent => event.type === 'run.started' || event.type === 'reward.recorded' || event.type === 'run.finished';
+export const isLegacyRunEvent = (event: StoredEvent): event is LegacyRunEvent =>
+  event.type === 'run.started' || event.type === 'reward.recorded' || event.type === 'run.finished';

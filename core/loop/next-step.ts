@@ -70,7 +70,9 @@ export function bestNode(state: LoopState): LoopNode | null {
 
 /** The submitted job of the pending weights decision that has neither failed nor been checkpointed. */
 function openJob(state: LoopState) {
-  return Object.values(state.training).find((job) => job.nodeId === state.pendingWeights?.nodeId && job.status === 'submitted' && !isCheckpointed(state, job.adapterId));
+  return Object.values(state.training).find(
+    (job) => job.nodeId === state.pendingWeights?.nodeId && job.status === 'submitted' && !isCheckpointed(state, job.adapterId),
+  );
 }
 
 function isCheckpointed(state: LoopState, adapterId: string | null): boolean {

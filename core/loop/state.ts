@@ -145,7 +145,7 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       const { data } = event;
       const node: LoopNode = {
         ...newNode(data.nodeId, data.parentNodeId, data.parentNodeId === null ? 'seed' : 'harness', data.scaffoldId, data.adapterId, event.position),
-        adapterFiles: data.adapterId ? nodeWithAdapter(state, data.adapterId)?.adapterFiles ?? null : null,
+        adapterFiles: data.adapterId ? (nodeWithAdapter(state, data.adapterId)?.adapterFiles ?? null) : null,
         files: data.files,
         entry: data.entry,
         author: data.author,
@@ -187,7 +187,12 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       const cancelled = data.nodeId ? patchNode(state, data.nodeId, { status: 'cancelled' }) : state;
       const job = data.jobId ? state.training[data.jobId] : undefined;
       const training = job ? { ...state.training, [job.jobId]: { ...job, status: 'failed' as const } } : state.training;
-      return { ...cancelled, training, candidateNodeId: data.nodeId === state.candidateNodeId ? null : state.candidateNodeId, pendingWeights: data.nodeId === null ? null : state.pendingWeights };
+      return {
+        ...cancelled,
+        training,
+        candidateNodeId: data.nodeId === state.candidateNodeId ? null : state.candidateNodeId,
+        pendingWeights: data.nodeId === null ? null : state.pendingWeights,
+      };
     }
     case 'feedback.decided': {
       const { data } = event;
@@ -254,10 +259,29 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
 }
 
 function newNode(id: string, parentId: string | null, kind: LoopNode['kind'], scaffoldId: string, adapterId: string | null, position: number): LoopNode {
-  return { id, parentId, kind, scaffoldId, adapterId, adapterFiles: null, status: 'proposed', files: {}, entry: '', author: '', operator: null, algorithm: null, rationale: '', comparison: null, position, rewards: {}, scores: {} };
+  return {
+    id,
+    parentId,
+    kind,
+    scaffoldId,
+    adapterId,
+    adapterFiles: null,
+    status: 'proposed',
+    files: {},
+    entry: '',
+    author: '',
+    operator: null,
+    algorithm: null,
+    rationale: '',
+    comparison: null,
+    position,
+    rewards: {},
+    scores: {},
+  };
 }
 
-const nodeWithAdapter = (state: LoopState, adapterId: string) => Object.values(state.nodes).find((node) => node.kind === 'weights' && node.adapterId === adapterId);
+const nodeWithAdapter = (state: LoopState, adapterId: string) =>
+  Object.values(state.nodes).find((node) => node.kind === 'weights' && node.adapterId === adapterId);
 
 function withNode(state: LoopState, node: LoopNode): LoopState {
   return { ...state, nodes: { ...state.nodes, [node.id]: node }, nodeOrder: [...state.nodeOrder, node.id] };

@@ -89,5 +89,7 @@ export type Decision =
 export interface FeedbackAgent {
   readonly id: string;
   readonly prompt?: AgentPrompt;
-  decide(context: FeedbackContext): Promise<{ decision: Decision; promptHash: string | null; usage: AgentUsage; attempts: number; evidence?: EvidenceCoverage }>;
+  decide(
+    context: FeedbackContext,
+  ): Promise<{ decision: Decision; promptHash: string | null; usage: AgentUsage; attempts: number; evidence?: EvidenceCoverage }>;
 }

@@ -141,5 +141,21 @@ function summaryOf(loop: LoopState): ExperimentSummary {
 
 function nodeView(loop: LoopState, node: LoopNode, runIds: string[]): LineageNode {
   const { id, parentId, kind, scaffoldId, adapterId, status, author, operator, algorithm, rationale, comparison, scores, position } = node;
-  return { id, experimentId: loop.experimentId as string, parentId, kind, scaffoldId, adapterId, status, author, operator, algorithm, rationale, comparison, scores, runIds, position };
+  return {
+    id,
+    experimentId: loop.experimentId as string,
+    parentId,
+    kind,
+    scaffoldId,
+    adapterId,
+    status,
+    author,
+    operator,
+    algorithm,
+    rationale,
+    comparison,
+    scores,
+    runIds,
+    position,
+  };
 }

@@ -37,16 +37,33 @@ export function renderReport(input: ReportInput): string {
   const series: Series[] = [
     { name: 'dev (every node)', color: '#1f77b4', points: input.nodes.map((node, index) => ({ x: index, y: node.scores.dev ?? null, label: node.id })) },
     { name: 'train', color: '#aaa', points: input.nodes.map((node, index) => ({ x: index, y: node.scores.train ?? null, label: node.id })) },
-    { name: 'holdout (audit)', color: '#d62728', points: input.nodes.map((node, index) => ({ x: index, y: holdoutFromAudit.get(node.id) ?? node.scores.holdout ?? null, label: node.id })) },
+    {
+      name: 'holdout (audit)',
+      color: '#d62728',
+      points: input.nodes.map((node, index) => ({ x: index, y: holdoutFromAudit.get(node.id) ?? node.scores.holdout ?? null, label: node.id })),
+    },
   ];
-  const rows = input.nodes.map((node) => `<tr><td><code>${escapeHtml(node.id)}</code></td><td>${escapeHtml(node.kind)}</td><td>${escapeHtml(node.parentId ?? '–')}</td><td>${escapeHtml(node.status)}</td><td>${escapeHtml(node.operator ?? node.algorithm ?? '')}</td><td>${escapeHtml(node.adapterId ?? 'base')}</td><td>${fmt(node.scores.train)}</td><td>${fmt(node.scores.dev)}</td><td>${fmt(node.scores.holdout)}</td></tr>`);
-  const tree = lineageTree(input.nodes.map((node) => ({ id: node.id, parentId: node.parentId, status: node.status, highlight: node.id === input.best.nodeId, label: `${node.id} ${node.kind}${node.operator ? ` ${node.operator}` : ''}${node.algorithm ? ` ${node.algorithm}` : ''} dev ${fmt(node.scores.dev)}` })));
+  const rows = input.nodes.map(
+    (node) =>
+      `<tr><td><code>${escapeHtml(node.id)}</code></td><td>${escapeHtml(node.kind)}</td><td>${escapeHtml(node.parentId ?? '–')}</td><td>${escapeHtml(node.status)}</td><td>${escapeHtml(node.operator ?? node.algorithm ?? '')}</td><td>${escapeHtml(node.adapterId ?? 'base')}</td><td>${fmt(node.scores.train)}</td><td>${fmt(node.scores.dev)}</td><td>${fmt(node.scores.holdout)}</td></tr>`,
+  );
+  const tree = lineageTree(
+    input.nodes.map((node) => ({
+      id: node.id,
+      parentId: node.parentId,
+      status: node.status,
+      highlight: node.id === input.best.nodeId,
+      label: `${node.id} ${node.kind}${node.operator ? ` ${node.operator}` : ''}${node.algorithm ? ` ${node.algorithm}` : ''} dev ${fmt(node.scores.dev)}`,
+    })),
+  );
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
     `<title>sia report ${escapeHtml(input.experimentId)}</title><style>${STYLE}</style></head><body>`,
     `<h1>Experiment <code>${escapeHtml(input.experimentId)}</code></h1>`,
     `<p>task <b>${escapeHtml(input.task)}</b>, mode <b>${escapeHtml(input.mode)}</b>, ${escapeHtml(input.status)}; best node <code>${escapeHtml(input.best.nodeId ?? '–')}</code> dev ${fmt(input.best.dev)} holdout ${fmt(input.best.holdout)}. Generated ${escapeHtml(input.generatedAt)}.</p>`,
-    input.branches.length ? `<p>Branches: ${input.branches.map((branch) => `from <code>${escapeHtml(branch.fromNodeId)}</code> (${branch.iterations} iterations, position ${branch.position})`).join('; ')}</p>` : '',
+    input.branches.length
+      ? `<p>Branches: ${input.branches.map((branch) => `from <code>${escapeHtml(branch.fromNodeId)}</code> (${branch.iterations} iterations, position ${branch.position})`).join('; ')}</p>`
+      : '',
     '<h2>Lineage</h2>',
     tree,
     '<h2>Score curves</h2>',
@@ -73,5 +90,9 @@ function renderAudit(audit: ReportInput['audit']): string {
 function auditHoldout(audit: ReportInput['audit']): Map<string, number> {
   const steps = audit?.checks.find((check) => check.name === 'divergence')?.measurements.steps;
   if (!Array.isArray(steps)) return new Map();
-  return new Map(steps.flatMap((step: { nodeId?: unknown; holdout?: unknown }) => (typeof step.nodeId === 'string' && typeof step.holdout === 'number' ? [[step.nodeId, step.holdout] as const] : [])));
+  return new Map(
+    steps.flatMap((step: { nodeId?: unknown; holdout?: unknown }) =>
+      typeof step.nodeId === 'string' && typeof step.holdout === 'number' ? [[step.nodeId, step.holdout] as const] : [],
+    ),
+  );
 }

@@ -22,7 +22,10 @@ export function lineChart(series: Series[], options: { title: string; xLabel: st
   const sx = (x: number) => PAD.left + ((x - xMin) / (xMax - xMin || 1)) * (WIDTH - PAD.left - PAD.right);
   const sy = (y: number) => HEIGHT - PAD.bottom - ((y - yMin) / (yMax - yMin || 1)) * (HEIGHT - PAD.top - PAD.bottom);
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => yMin + t * (yMax - yMin));
-  const grid = ticks.map((y) => `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" font-size="11">${y.toFixed(2)}</text>`);
+  const grid = ticks.map(
+    (y) =>
+      `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${sy(y).toFixed(1)}" y2="${sy(y).toFixed(1)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" font-size="11">${y.toFixed(2)}</text>`,
+  );
   const lines = series.map((s) => {
     const segments: string[] = [];
     let current: string[] = [];
@@ -33,10 +36,19 @@ export function lineChart(series: Series[], options: { title: string; xLabel: st
       } else current.push(`${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`);
     }
     if (current.length) segments.push(current.join(' '));
-    const dots = s.points.flatMap((p) => (p.y === null ? [] : [`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeHtml(`${s.name} ${p.label ?? p.x}: ${p.y.toFixed(4)}`)}</title></circle>`]));
+    const dots = s.points.flatMap((p) =>
+      p.y === null
+        ? []
+        : [
+            `<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${s.color}"><title>${escapeHtml(`${s.name} ${p.label ?? p.x}: ${p.y.toFixed(4)}`)}</title></circle>`,
+          ],
+    );
     return `${segments.map((points) => `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${points}"/>`).join('')}${dots.join('')}`;
   });
-  const legend = series.map((s, index) => `<rect x="${PAD.left + index * 170}" y="${HEIGHT - 14}" width="10" height="10" fill="${s.color}"/><text x="${PAD.left + 14 + index * 170}" y="${HEIGHT - 5}" font-size="11">${escapeHtml(s.name)}</text>`);
+  const legend = series.map(
+    (s, index) =>
+      `<rect x="${PAD.left + index * 170}" y="${HEIGHT - 14}" width="10" height="10" fill="${s.color}"/><text x="${PAD.left + 14 + index * 170}" y="${HEIGHT - 5}" font-size="11">${escapeHtml(s.name)}</text>`,
+  );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeHtml(options.title)}">`,
     `<title>${escapeHtml(options.title)}</title>`,
@@ -68,7 +80,14 @@ export function lineageTree(nodes: TreeNode[]): string {
   const y = (id: string) => 24 + (row.get(id) ?? 0) * 30;
   const width = 20 + Math.max(0, ...depth.values()) * 150 + 300;
   const height = 24 + nodes.length * 30;
-  const edges = nodes.flatMap((node) => (node.parentId && row.has(node.parentId) ? [`<path d="M${x(node.parentId)} ${y(node.parentId)} V${y(node.id)} H${x(node.id)}" fill="none" stroke="#999"/>`] : []));
-  const dots = nodes.map((node) => `<circle cx="${x(node.id)}" cy="${y(node.id)}" r="${node.highlight ? 7 : 5}" fill="${STATUS_COLOR[node.status]}" stroke="${node.highlight ? '#000' : 'none'}"/><text x="${x(node.id) + 12}" y="${y(node.id) + 4}" font-size="12">${escapeHtml(node.label)}</text>`);
+  const edges = nodes.flatMap((node) =>
+    node.parentId && row.has(node.parentId)
+      ? [`<path d="M${x(node.parentId)} ${y(node.parentId)} V${y(node.id)} H${x(node.id)}" fill="none" stroke="#999"/>`]
+      : [],
+  );
+  const dots = nodes.map(
+    (node) =>
+      `<circle cx="${x(node.id)}" cy="${y(node.id)}" r="${node.highlight ? 7 : 5}" fill="${STATUS_COLOR[node.status]}" stroke="${node.highlight ? '#000' : 'none'}"/><text x="${x(node.id) + 12}" y="${y(node.id) + 4}" font-size="12">${escapeHtml(node.label)}</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="lineage"><title>lineage</title>${edges.join('')}${dots.join('')}</svg>`;
 }

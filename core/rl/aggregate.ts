@@ -36,7 +36,12 @@ export function aggregationWeights(mask: readonly (readonly number[])[], mode: A
   );
 }
 
-export function aggregate(losses: readonly (readonly number[])[], mask: readonly (readonly number[])[], mode: Aggregation, constant: number | null = null): number {
+export function aggregate(
+  losses: readonly (readonly number[])[],
+  mask: readonly (readonly number[])[],
+  mode: Aggregation,
+  constant: number | null = null,
+): number {
   const weights = aggregationWeights(mask, mode, constant);
   let total = 0;
   weights.forEach((row, i) => row.forEach((weight, t) => (total += weight === 0 ? 0 : weight * losses[i][t])));

@@ -1,5 +1,5 @@
 /** Best-of-N behaviour cloning: selection and the NLL over kept completions (training-anchors.md §1.7). */
-import { aggregate, type Aggregation } from './aggregate.ts';
+import { type Aggregation, aggregate } from './aggregate.ts';
 
 /**
  * Indices of the top k rewards, best first; ties go to the lower index (a rule the frameworks leave open).
@@ -13,5 +13,9 @@ export function selectBestOfN(rewards: readonly number[], k: number, threshold: 
 /** NLL of kept completions, aggregated by token mean, sequence mean or sum (Tinker's cross_entropy sums). */
 export function behaviourCloningNll(logprobs: readonly (readonly number[])[], mode: Aggregation): number {
   const losses = logprobs.map((row) => row.map((lp) => -lp));
-  return aggregate(losses, logprobs.map((row) => row.map(() => 1)), mode);
+  return aggregate(
+    losses,
+    logprobs.map((row) => row.map(() => 1)),
+    mode,
+  );
 }

@@ -2,8 +2,9 @@
  * Per-token estimators of KL(π‖π_ref) on samples from π, and the KL-in-reward shaping (training-anchors.md §1.5).
  * verl clamps k3's log-ratio to ±20 and k3 itself to ±10; k1 and k2 are unclamped, as there.
  */
-import { clamp } from './numeric.ts';
+
 import { discountedReturns } from './gae.ts';
+import { clamp } from './numeric.ts';
 
 export type KlEstimator = 'k1' | 'k2' | 'k3';
 

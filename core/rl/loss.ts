@@ -9,8 +9,8 @@ import type { PreferenceRow, SequenceRow, TrainJob } from '../ports/trainer.ts';
 import { aggregationWeights } from './aggregate.ts';
 import { dpoLoss } from './dpo.ts';
 import { klToken } from './kl.ts';
-import { ppoGaeTerms } from './ppo-gae.ts';
 import { ppoClipToken } from './ppo.ts';
+import { ppoGaeTerms } from './ppo-gae.ts';
 import { cispoToken, crossEntropyToken, importanceSamplingToken, type TokenTerm } from './token-losses.ts';
 
 export type LossSpec = TrainJob['loss'];
@@ -78,7 +78,14 @@ export function sequenceLoss(spec: LossSpec, rows: SequenceRow[], current: numbe
   return { loss, gradLogprobs, ...(gae?.gradValues ? { gradValues: gae.gradValues } : {}), metrics };
 }
 
-function policyTerm(spec: LossSpec, row: SequenceRow, i: number, t: number, lp: number, clip: { low: number; high: number }): TokenTerm & { clipped?: boolean } {
+function policyTerm(
+  spec: LossSpec,
+  row: SequenceRow,
+  i: number,
+  t: number,
+  lp: number,
+  clip: { low: number; high: number },
+): TokenTerm & { clipped?: boolean } {
   if (spec.kind === 'cross_entropy') return crossEntropyToken(lp, row.advantages?.[t] ?? 1);
   if (!row.advantages) throw new ValidationError(`loss kind ${spec.kind} needs per-token advantages`, `rows[${i}].advantages`);
   const advantage = row.advantages[t];

@@ -21,7 +21,13 @@ export interface PpoGaeTerms {
 
 const NO_TERM: TokenLoss = { loss: 0, grad: 0, clipped: false };
 
-export function ppoGaeTerms(spec: TrainJob['loss'], rows: SequenceRow[], current: number[][], values: number[][] | undefined, weights: number[][]): PpoGaeTerms {
+export function ppoGaeTerms(
+  spec: TrainJob['loss'],
+  rows: SequenceRow[],
+  current: number[][],
+  values: number[][] | undefined,
+  weights: number[][],
+): PpoGaeTerms {
   const masks = rows.map((row) => row.mask);
   const estimates = rows.map((row, i) =>
     gae(row.rewards ?? outcomeTokenRewards(row.mask, row.reward), values?.[i] ?? row.tokens.map(() => 0), row.mask, spec.gae.gamma, spec.gae.lam),
@@ -31,9 +37,7 @@ export function ppoGaeTerms(spec: TrainJob['loss'], rows: SequenceRow[], current
     masks,
   );
   const clip = { low: spec.clip_low, high: spec.clip_high };
-  const policy = rows.map((row, i) =>
-    row.mask.map((m, t) => (m > 0 ? ppoClipToken(current[i][t], row.sampler_logprobs[t], advantages[i][t], clip) : NO_TERM)),
-  );
+  const policy = rows.map((row, i) => row.mask.map((m, t) => (m > 0 ? ppoClipToken(current[i][t], row.sampler_logprobs[t], advantages[i][t], clip) : NO_TERM)));
   const rawAdvantages = estimates.flatMap((estimate, i) => estimate.advantages.filter((_, t) => masks[i][t] > 0));
   const metrics: Record<string, number> = { adv_mean: mean(rawAdvantages) };
   if (!values) return { policy, valueLoss: 0, metrics };

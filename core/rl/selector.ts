@@ -51,7 +51,10 @@ export function adviseAlgorithm(statistics: RewardStatistics): { algorithm: stri
     return { algorithm: 'bon-bc', reason: `extremely sparse: ${percent(successRate)} of samples earn any reward; clone the rare successes.${none}` };
   }
   if (successRate < 0.3) {
-    return { algorithm: 'entropic', reason: `mostly failing: ${percent(successRate)} of samples earn any reward; entropic weighting gives rare winners large advantages` };
+    return {
+      algorithm: 'entropic',
+      reason: `mostly failing: ${percent(successRate)} of samples earn any reward; entropic weighting gives rare winners large advantages`,
+    };
   }
   if (density >= 0.5) {
     if (successRate >= 0.9 && std < 0.25 * Math.abs(average)) {

@@ -3,7 +3,7 @@
  * §1.9). lpSampler is the sampler's logprob; ρ = exp(lp − lpSampler). PPO-clip lives in ppo.ts.
  */
 import { clamp } from './numeric.ts';
-import { ppoClipToken, type ClipRange } from './ppo.ts';
+import { type ClipRange, ppoClipToken } from './ppo.ts';
 
 export interface TokenTerm {
   loss: number;

@@ -1,7 +1,7 @@
 import { ConcurrencyError, IntegrityError, ValidationError } from '../errors.ts';
-import { canonicalJson, sha256Hex } from '../hashing.ts';
-import { SCHEMA_VERSIONS, SiaEvent, type EventType, type StoredEvent } from '../events/index.ts';
+import { type EventType, SCHEMA_VERSIONS, SiaEvent, type StoredEvent } from '../events/index.ts';
 import { upcast } from '../events/upcasters.ts';
+import { canonicalJson, sha256Hex } from '../hashing.ts';
 import type { ExpectedVersion, NewEvent, VerifyResult } from '../ports/event-store.ts';
 
 /** An event as stored: JSON kept as canonical text so the hash can be recomputed from the row alone. */
@@ -24,7 +24,18 @@ export type RawRow = [number, string, string, number, string, number, string, st
 
 /** sha256(previous hash ‖ every stored field of the row), fields separated so no two rows collide. */
 export function chainHash(previousHash: string, row: Omit<EventRow, 'hash'>): string {
-  return hashFields(previousHash, row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt);
+  return hashFields(
+    previousHash,
+    row.position,
+    row.eventId,
+    row.streamId,
+    row.streamVersion,
+    row.type,
+    row.schemaVersion,
+    row.data,
+    row.metadata,
+    row.recordedAt,
+  );
 }
 
 function hashFields(previous: string, ...fields: [number, string, string, number, string, number, string, string | null, string]): string {
@@ -55,13 +66,7 @@ export interface ChainHead {
 }
 
 /** Builds the rows for new events after `head`, validating each first so a bad one writes nothing. */
-export function buildRows(
-  head: ChainHead,
-  streamId: string,
-  streamVersion: number,
-  events: NewEvent[],
-  recordedAt: string,
-): EventRow[] {
+export function buildRows(head: ChainHead, streamId: string, streamVersion: number, events: NewEvent[], recordedAt: string): EventRow[] {
   const rows: EventRow[] = [];
   let { position, hash } = head;
   let version = streamVersion;
@@ -104,7 +109,16 @@ export function rowToEvent(row: EventRow): StoredEvent {
 }
 
 export const toRawRow = (row: EventRow): RawRow => [
-  row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash,
+  row.position,
+  row.eventId,
+  row.streamId,
+  row.streamVersion,
+  row.type,
+  row.schemaVersion,
+  row.data,
+  row.metadata,
+  row.recordedAt,
+  row.hash,
 ];
 
 /** Walks raw rows in position order and reports the first one whose hash, position or link is wrong. */
@@ -136,11 +150,16 @@ export function checkImportedRows(head: ChainHead, rows: EventRow[], versionOf: 
   let { position, hash } = head;
   for (const row of rows) {
     const version = versions.get(row.streamId) ?? versionOf(row.streamId);
-    if (row.position !== position + 1) throw new IntegrityError(`copied row at position ${row.position} does not follow this log's head ${position}`, row.position);
+    if (row.position !== position + 1)
+      throw new IntegrityError(`copied row at position ${row.position} does not follow this log's head ${position}`, row.position);
     if (row.streamVersion !== version + 1) {
-      throw new IntegrityError(`copied row at position ${row.position} is version ${row.streamVersion} of ${row.streamId}, expected ${version + 1}`, row.position);
+      throw new IntegrityError(
+        `copied row at position ${row.position} is version ${row.streamVersion} of ${row.streamId}, expected ${version + 1}`,
+        row.position,
+      );
     }
-    if (chainHash(hash, row) !== row.hash) throw new IntegrityError(`copied row at position ${row.position}: hash does not match its content and the row before`, row.position);
+    if (chainHash(hash, row) !== row.hash)
+      throw new IntegrityError(`copied row at position ${row.position}: hash does not match its content and the row before`, row.position);
     versions.set(row.streamId, row.streamVersion);
     ({ position, hash } = row);
   }

@@ -1,8 +1,8 @@
 import { IntegrityError } from '../errors.ts';
-import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
+import { sha256Hex } from '../hashing.ts';
 import type { EventStore, ReadOptions } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, checkImportedRows, rowToEvent, toRawRow, verifyRawRows, type EventRow } from './chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, rowToEvent, toRawRow, verifyRawRows } from './chain.ts';
 
 /** The same contract as the SQLite store, kept in arrays: the fake for unit tests (tests/contracts/event-store.case.ts). */
 export function createInMemoryEventStore(options: { now?: () => Date } = {}): EventStore & { rows: EventRow[] } {

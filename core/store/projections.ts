@@ -21,15 +21,20 @@ function bind(store: EventStore, position: number, state: string): string {
 }
 
 /** The checkpoint's state when it is bound to this log as it is now, else why it is not to be trusted. */
-export function checkCheckpoint(store: EventStore, checkpoint: { position: number; state: string }): { ok: true; state: string } | { ok: false; reason: string } {
+export function checkCheckpoint(
+  store: EventStore,
+  checkpoint: { position: number; state: string },
+): { ok: true; state: string } | { ok: false; reason: string } {
   let bound: BoundCheckpoint;
   try {
     bound = JSON.parse(checkpoint.state) as BoundCheckpoint;
   } catch {
     return { ok: false, reason: 'its stored text is not JSON' };
   }
-  if (typeof bound?.state !== 'string' || sha256Hex(bound.state) !== bound.digest) return { ok: false, reason: 'its state does not match its digest (edited in place)' };
-  if (bound.chainHash !== store.hashAt(checkpoint.position)) return { ok: false, reason: `it was computed on another history: the chain hash at position ${checkpoint.position} differs` };
+  if (typeof bound?.state !== 'string' || sha256Hex(bound.state) !== bound.digest)
+    return { ok: false, reason: 'its state does not match its digest (edited in place)' };
+  if (bound.chainHash !== store.hashAt(checkpoint.position))
+    return { ok: false, reason: `it was computed on another history: the chain hash at position ${checkpoint.position} differs` };
   return { ok: true, state: bound.state };
 }
 
@@ -46,7 +51,8 @@ export function project<State>(store: EventStore, projection: Projection<State>,
   const start = usable ? (JSON.parse(usable.state) as State) : projection.initialState();
   const after = usable?.position ?? 0;
   const state = after === at ? start : foldEvents(projection, store.iterate({ after, upTo: at, types: projection.handles }), start);
-  if (options.at === undefined && (at > after || (checked && !checked.ok))) store.saveCheckpoint(checkpointName(projection as Projection<unknown>), at, bind(store, at, JSON.stringify(state)));
+  if (options.at === undefined && (at > after || (checked && !checked.ok)))
+    store.saveCheckpoint(checkpointName(projection as Projection<unknown>), at, bind(store, at, JSON.stringify(state)));
   return { state, position: at };
 }
 

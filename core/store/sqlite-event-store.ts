@@ -1,14 +1,14 @@
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { IntegrityError, NotASiaLogError, StoreError, VersionError } from '../errors.ts';
-import { sha256Hex } from '../hashing.ts';
 import type { StoredEvent } from '../events/index.ts';
+import { sha256Hex } from '../hashing.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, checkImportedRows, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from './chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, verifyRawRows } from './chain.ts';
 import { readQuery } from './read-query.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -30,9 +30,14 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
   const migrations = migrationState(database, file);
   if (options.readonly) {
     // Reads never create or migrate: a file without sia's tables is not a sia log, an old one says how to migrate.
-    if (migrations.applied === null) throw new NotASiaLogError(`${file} is not a sia log (${migrations.empty ? 'an empty file' : 'no sia tables in it'})`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    if (migrations.applied === null)
+      throw new NotASiaLogError(`${file} is not a sia log (${migrations.empty ? 'an empty file' : 'no sia tables in it'})`, undefined, {
+        hint: 'pass --db with a log written by `sia run`',
+      });
     if (migrations.applied < migrations.known) {
-      throw new VersionError(`${file} was written by an older sia (schema migration ${migrations.applied} of ${migrations.known})`, { hint: `migrate it with \`sia store migrate --db ${file}\`` });
+      throw new VersionError(`${file} was written by an older sia (schema migration ${migrations.applied} of ${migrations.known})`, {
+        hint: `migrate it with \`sia store migrate --db ${file}\``,
+      });
     }
   } else {
     database.pragma('journal_mode = WAL');
@@ -46,9 +51,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     insert: database.prepare(`INSERT INTO events (${RAW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 
     streamVersion: database.prepare('SELECT version FROM streams WHERE stream_id = ?').pluck(),
-    upsertStream: database.prepare(
-      'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version',
-    ),
+    upsertStream: database.prepare('INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version'),
     putBlob: database.prepare('INSERT OR IGNORE INTO blobs (sha256, size, content) VALUES (?, ?, ?)'),
     getBlob: database.prepare('SELECT content FROM blobs WHERE sha256 = ?').pluck(),
     rowPage: database.prepare(`SELECT ${RAW_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
@@ -99,7 +102,18 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
     const rows = buildRows(head, streamId, current, fresh, now().toISOString());
     rows.forEach((row, i) => {
-      statements.insert.run(row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash);
+      statements.insert.run(
+        row.position,
+        row.eventId,
+        row.streamId,
+        row.streamVersion,
+        row.type,
+        row.schemaVersion,
+        row.data,
+        row.metadata,
+        row.recordedAt,
+        row.hash,
+      );
       positions[freshIndex[i]] = row.position;
     });
     const version = rows[rows.length - 1].streamVersion;
@@ -111,7 +125,18 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
     const versions = checkImportedRows(head, rows, (streamId) => (statements.streamVersion.get(streamId) as number | undefined) ?? 0);
     for (const row of rows) {
-      statements.insert.run(row.position, row.eventId, row.streamId, row.streamVersion, row.type, row.schemaVersion, row.data, row.metadata, row.recordedAt, row.hash);
+      statements.insert.run(
+        row.position,
+        row.eventId,
+        row.streamId,
+        row.streamVersion,
+        row.type,
+        row.schemaVersion,
+        row.data,
+        row.metadata,
+        row.recordedAt,
+        row.hash,
+      );
     }
     for (const [streamId, version] of versions) statements.upsertStream.run(streamId, version);
   });
@@ -199,8 +224,10 @@ function openDatabase(file: string, readonly: boolean): Database.Database {
     return database;
   } catch (error) {
     const message = (error as Error).message;
-    if (/directory does not exist/i.test(message)) throw new StoreError(`cannot create ${file}: its directory does not exist`, { hint: 'create the directory first or pass another --db' });
-    if (/not a database|file is encrypted/i.test(message)) throw new NotASiaLogError(`${file} is not a SQLite file, so not a sia log`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    if (/directory does not exist/i.test(message))
+      throw new StoreError(`cannot create ${file}: its directory does not exist`, { hint: 'create the directory first or pass another --db' });
+    if (/not a database|file is encrypted/i.test(message))
+      throw new NotASiaLogError(`${file} is not a SQLite file, so not a sia log`, undefined, { hint: 'pass --db with a log written by `sia run`' });
     throw new StoreError(`cannot open ${file}: ${message}`, { hint: 'check the path and its permissions' });
   }
 }
@@ -215,15 +242,21 @@ function migrationState(database: Database.Database, file: string): { applied: n
   try {
     tables = database.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
   } catch (error) {
-    throw new NotASiaLogError(`${file} is not a SQLite file, so not a sia log (${(error as Error).message})`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    throw new NotASiaLogError(`${file} is not a SQLite file, so not a sia log (${(error as Error).message})`, undefined, {
+      hint: 'pass --db with a log written by `sia run`',
+    });
   }
   const empty = tables.length === 0;
   if (!tables.includes('events') || !tables.includes('__drizzle_migrations')) {
-    if (!empty) throw new NotASiaLogError(`${file} is not a sia log: it is a SQLite file with other tables (${tables.slice(0, 5).join(', ')})`, undefined, { hint: 'pass --db with a log written by `sia run`' });
+    if (!empty)
+      throw new NotASiaLogError(`${file} is not a sia log: it is a SQLite file with other tables (${tables.slice(0, 5).join(', ')})`, undefined, {
+        hint: 'pass --db with a log written by `sia run`',
+      });
     return { applied: null, known, empty };
   }
   const applied = database.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get() as number;
-  if (applied > known) throw new VersionError(`${file} was written by a newer sia (schema migration ${applied}; this sia knows ${known})`, { hint: 'upgrade sia to read it' });
+  if (applied > known)
+    throw new VersionError(`${file} was written by a newer sia (schema migration ${applied}; this sia knows ${known})`, { hint: 'upgrade sia to read it' });
   return { applied, known, empty };
 }
 

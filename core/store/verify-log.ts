@@ -1,6 +1,6 @@
 import { IntegrityError } from '../errors.ts';
 import { blobReferences } from '../events/blob-refs.ts';
-import { SCHEMA_VERSIONS, type EventType, type SiaEvent } from '../events/index.ts';
+import { type EventType, SCHEMA_VERSIONS, type SiaEvent } from '../events/index.ts';
 import type { EventStore } from '../ports/event-store.ts';
 import { foldEvents, type Projection } from '../projections/projection.ts';
 import { checkCheckpoint, checkpointName } from './projections.ts';
@@ -42,7 +42,10 @@ export function verifyLog(store: EventStore, options: { anchor?: Anchor; project
     counts.set(row.streamId, (counts.get(row.streamId) ?? 0) + 1);
     const known = SCHEMA_VERSIONS[row.type as EventType];
     if (known === undefined || row.schemaVersion > known) {
-      problems.push({ position: row.position, reason: `event ${row.type} v${row.schemaVersion} is newer than this sia knows (${known === undefined ? 'no such type' : `v${known}`})` });
+      problems.push({
+        position: row.position,
+        reason: `event ${row.type} v${row.schemaVersion} is newer than this sia knows (${known === undefined ? 'no such type' : `v${known}`})`,
+      });
       continue;
     }
     for (const sha of blobReferences({ type: row.type, data: JSON.parse(row.data) } as SiaEvent)) {
@@ -64,9 +67,11 @@ export function verifyLog(store: EventStore, options: { anchor?: Anchor; project
   const recorded = new Map([...store.streams()].map((stream) => [stream.streamId, stream.version]));
   for (const [streamId, version] of recorded) {
     const count = counts.get(streamId) ?? 0;
-    if (count !== version) problems.push({ position: null, reason: `stream ${streamId} is at version ${version} but the log holds ${count} of its events (rows deleted?)` });
+    if (count !== version)
+      problems.push({ position: null, reason: `stream ${streamId} is at version ${version} but the log holds ${count} of its events (rows deleted?)` });
   }
-  for (const streamId of counts.keys()) if (!recorded.has(streamId)) problems.push({ position: null, reason: `stream ${streamId} has events but no row in the streams table` });
+  for (const streamId of counts.keys())
+    if (!recorded.has(streamId)) problems.push({ position: null, reason: `stream ${streamId} has events but no row in the streams table` });
 
   for (const projection of options.projections ?? []) checkProjection(store, projection, problems, notes);
 
@@ -75,7 +80,11 @@ export function verifyLog(store: EventStore, options: { anchor?: Anchor; project
     const stored = store.hashAt(position);
     // First: a broken anchor is the strongest statement, whatever else is found.
     if (stored === null) problems.unshift({ position, reason: `the anchored head ${position} is past the end of the log (${store.head()}): it was truncated` });
-    else if (stored !== hash) problems.unshift({ position, reason: `the log no longer holds the anchored prefix: the hash at ${position} is ${stored.slice(0, 16)}…, the anchor says ${hash.slice(0, 16)}…` });
+    else if (stored !== hash)
+      problems.unshift({
+        position,
+        reason: `the log no longer holds the anchored prefix: the hash at ${position} is ${stored.slice(0, 16)}…, the anchor says ${hash.slice(0, 16)}…`,
+      });
   }
   return { ok: problems.length === 0, checked, head, problems, notes };
 }
@@ -90,7 +99,8 @@ function checkProjection(store: EventStore, projection: Projection<unknown>, pro
     return;
   }
   const folded = JSON.stringify(foldEvents(projection, store.iterate({ upTo: checkpoint.position, types: projection.handles })));
-  if (folded !== checked.state) problems.push({ position: checkpoint.position, reason: `checkpoint ${name} passes its own checks but differs from the events it claims to fold (forged)` });
+  if (folded !== checked.state)
+    problems.push({ position: checkpoint.position, reason: `checkpoint ${name} passes its own checks but differs from the events it claims to fold (forged)` });
 }
 
 /**
@@ -101,9 +111,13 @@ export function requireBlobs(store: EventStore, events: Iterable<SiaEvent & { po
   for (const event of events) {
     for (const sha of blobReferences(event)) {
       if (store.getBlob(sha) === null) {
-        throw new IntegrityError(`${what} needs blob ${sha} (referred to by ${event.type}${event.position ? ` at position ${event.position}` : ''}), and the log no longer holds it`, event.position, {
-          hint: 'run `sia verify` on the log; restore it from a copy',
-        });
+        throw new IntegrityError(
+          `${what} needs blob ${sha} (referred to by ${event.type}${event.position ? ` at position ${event.position}` : ''}), and the log no longer holds it`,
+          event.position,
+          {
+            hint: 'run `sia verify` on the log; restore it from a copy',
+          },
+        );
       }
     }
   }

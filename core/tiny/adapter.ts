@@ -5,8 +5,8 @@
  */
 import { ValidationError } from '../errors.ts';
 import { PAIR_DIMS } from './features.ts';
-import { seededRandom } from './random.ts';
 import type { TinyModelConfig } from './model.ts';
+import { seededRandom } from './random.ts';
 
 export const LORA_TARGETS = ['bilinear', 'pairwise'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
@@ -55,7 +55,10 @@ export function resolveTargets(targetModules: string | string[]): LoraTarget[] {
   if (names.includes('all-linear')) return [...LORA_TARGETS];
   const unknown = names.filter((name) => !(LORA_TARGETS as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
-    throw new ValidationError(`the tiny policy has modules ${LORA_TARGETS.join(', ')} (or "all-linear"); got ${JSON.stringify(targetModules)}`, 'lora.target_modules');
+    throw new ValidationError(
+      `the tiny policy has modules ${LORA_TARGETS.join(', ')} (or "all-linear"); got ${JSON.stringify(targetModules)}`,
+      'lora.target_modules',
+    );
   }
   return names as LoraTarget[];
 }

@@ -10,10 +10,22 @@ export interface SparseVector {
 }
 
 export const PAIR_FEATURES = [
-  'exact_substring', 'token_recall', 'bigram_recall', 'trigram_recall',
-  'leading_number_in_prompt', 'number_recall', 'has_number', 'equals_last_prompt_number',
-  'agreement', 'is_first', 'relative_position', 'log_length',
-  'has_equation', 'is_integer', 'exceeds_prompt_numbers', 'log_magnitude',
+  'exact_substring',
+  'token_recall',
+  'bigram_recall',
+  'trigram_recall',
+  'leading_number_in_prompt',
+  'number_recall',
+  'has_number',
+  'equals_last_prompt_number',
+  'agreement',
+  'is_first',
+  'relative_position',
+  'log_length',
+  'has_equation',
+  'is_integer',
+  'exceeds_prompt_numbers',
+  'log_magnitude',
 ] as const;
 export const PAIR_DIMS = PAIR_FEATURES.length;
 

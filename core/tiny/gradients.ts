@@ -7,7 +7,7 @@
  * candidates' sparse features.
  */
 import { adapterTensors, loraScale, type TinyAdapter } from './adapter.ts';
-import { moduleInput, type ChoiceInput, type ForwardPass } from './model.ts';
+import { type ChoiceInput, type ForwardPass, moduleInput } from './model.ts';
 
 /**
  * Adds weightLogprob·∇logπ(chosen) + weightValue·∇V to `gradients` (an adapter-shaped accumulator).

@@ -6,9 +6,9 @@
  */
 import { ValidationError } from '../errors.ts';
 import { logSumExp } from '../rl/numeric.ts';
-import { adapterTensors, loraScale, type LoraModule, type TinyAdapter } from './adapter.ts';
-import { encodeCandidates, encodePrompt, PAIR_DIMS, type CandidateCache, type CandidateView, type PromptView, type SparseVector } from './features.ts';
-import { deriveSeed, seededRandom, type SeededRandom } from './random.ts';
+import { adapterTensors, type LoraModule, loraScale, type TinyAdapter } from './adapter.ts';
+import { type CandidateCache, type CandidateView, encodeCandidates, encodePrompt, PAIR_DIMS, type PromptView, type SparseVector } from './features.ts';
+import { deriveSeed, type SeededRandom, seededRandom } from './random.ts';
 
 export interface TinyModelConfig {
   seed: number;
@@ -19,8 +19,7 @@ export interface TinyModelConfig {
 export const DEFAULT_TINY_CONFIG: TinyModelConfig = { seed: 0, promptDims: 256, candidateDims: 256 };
 export const TINY_BASE_MODEL = 'sia/tiny-policy';
 /** Names the base weights exactly: an adapter trained on one revision is meaningless on another. */
-export const tinyBaseRevision = (config: TinyModelConfig): string =>
-  `features-v1.seed-${config.seed}.dims-${config.promptDims}x${config.candidateDims}`;
+export const tinyBaseRevision = (config: TinyModelConfig): string => `features-v1.seed-${config.seed}.dims-${config.promptDims}x${config.candidateDims}`;
 
 export interface BaseWeights {
   config: TinyModelConfig;
@@ -155,5 +154,4 @@ export function argmax(values: Float64Array): number {
   return best;
 }
 
-export const adapterParameterCount = (adapter: TinyAdapter): number =>
-  adapterTensors(adapter).reduce((sum, tensor) => sum + tensor.data.length, 0);
+export const adapterParameterCount = (adapter: TinyAdapter): number => adapterTensors(adapter).reduce((sum, tensor) => sum + tensor.data.length, 0);

@@ -4,7 +4,6 @@
  */
 import { mulberry32 } from '../random.ts';
 
-
 export interface SeededRandom {
   /** Uniform in [0, 1). */
   next(): number;

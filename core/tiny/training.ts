@@ -5,12 +5,12 @@
 import { ValidationError } from '../errors.ts';
 import type { PreferenceRow, SequenceRow, TrainJob, TrainRow } from '../ports/trainer.ts';
 import { preferenceLoss, sequenceLoss } from '../rl/loss.ts';
-import { zerosLike, type TinyAdapter } from './adapter.ts';
-import { adamStep, type AdamSettings, type AdamState } from './adam.ts';
+import { type AdamSettings, type AdamState, adamStep } from './adam.ts';
+import { type TinyAdapter, zerosLike } from './adapter.ts';
 import { chosenIndex, parseChoiceContext } from './choice-context.ts';
-import { accumulateGradients } from './gradients.ts';
 import type { CandidateCache } from './features.ts';
-import { encodeChoice, forward, type BaseWeights, type ChoiceInput, type TinyModelConfig } from './model.ts';
+import { accumulateGradients } from './gradients.ts';
+import { type BaseWeights, type ChoiceInput, encodeChoice, forward, type TinyModelConfig } from './model.ts';
 
 export interface EncodedChoice {
   input: ChoiceInput;
@@ -22,7 +22,13 @@ export type PreparedRow =
   | { kind: 'sequence'; row: SequenceRow; choice: EncodedChoice }
   | { kind: 'preference'; row: PreferenceRow; chosen: EncodedChoice; rejected: EncodedChoice };
 
-function encodeSide(config: TinyModelConfig, tokens: number[], context: Record<string, unknown> | undefined, field: string, cache: CandidateCache): EncodedChoice {
+function encodeSide(
+  config: TinyModelConfig,
+  tokens: number[],
+  context: Record<string, unknown> | undefined,
+  field: string,
+  cache: CandidateCache,
+): EncodedChoice {
   const parsed = parseChoiceContext(context, `${field}.context`);
   const input = encodeChoice(config, parsed.prompt, parsed.candidates, cache);
   return { input, chosen: chosenIndex(tokens, parsed.candidates.length, field), temperature: parsed.temperature };
@@ -38,9 +44,14 @@ export function prepareRows(config: TinyModelConfig, rows: TrainRow[], lossKind:
     if ('chosen' in row) {
       if (lossKind !== 'dpo') throw new ValidationError(`is a preference row but the job's loss is ${lossKind}`, field);
       if (row.ref_lp_chosen === null || row.ref_lp_rejected === null) throw new ValidationError('DPO needs both reference logprobs', `${field}.ref_lp_chosen`);
-      return { kind: 'preference', row, chosen: encodeSide(config, row.chosen.tokens, row.chosen.context, `${field}.chosen`, cache), rejected: encodeSide(config, row.rejected.tokens, row.rejected.context, `${field}.rejected`, cache) };
+      return {
+        kind: 'preference',
+        row,
+        chosen: encodeSide(config, row.chosen.tokens, row.chosen.context, `${field}.chosen`, cache),
+        rejected: encodeSide(config, row.rejected.tokens, row.rejected.context, `${field}.rejected`, cache),
+      };
     }
-    if (lossKind === 'dpo') throw new ValidationError('is a sequence row but the job\'s loss is dpo (it needs chosen/rejected pairs)', field);
+    if (lossKind === 'dpo') throw new ValidationError("is a sequence row but the job's loss is dpo (it needs chosen/rejected pairs)", field);
     // Checked here, where the row's index in the whole batch is known (the loss sees minibatch indices only).
     if (NEEDS_ADVANTAGES.has(lossKind) && !row.advantages) throw new ValidationError(`loss ${lossKind} needs per-token advantages`, `${field}.advantages`);
     if (lossKind === 'ppo_gae' && !row.rewards) throw new ValidationError('loss ppo_gae needs per-token rewards', `${field}.rewards`);
@@ -54,7 +65,14 @@ export interface StepResult {
   metrics: Record<string, number>;
 }
 
-export function trainStep(base: BaseWeights, adapter: TinyAdapter, adam: AdamState, spec: TrainJob['loss'], settings: AdamSettings, batch: PreparedRow[]): StepResult {
+export function trainStep(
+  base: BaseWeights,
+  adapter: TinyAdapter,
+  adam: AdamState,
+  spec: TrainJob['loss'],
+  settings: AdamSettings,
+  batch: PreparedRow[],
+): StepResult {
   const gradients = zerosLike(adapter);
   const result = spec.kind === 'dpo' ? preferenceStep(base, adapter, gradients, spec, batch) : sequenceStep(base, adapter, gradients, spec, batch);
   const gradNorm = adamStep(adapter, gradients, adam, settings);
@@ -66,7 +84,12 @@ function sequenceStep(base: BaseWeights, adapter: TinyAdapter, gradients: TinyAd
   const passes = items.map(({ choice }) => forward(base, adapter, choice.input, choice.temperature));
   const current = passes.map((pass, i) => [pass.logprobs[items[i].choice.chosen]]);
   const values = spec.kind === 'ppo_gae' ? passes.map((pass) => [pass.value]) : undefined;
-  const result = sequenceLoss(spec, items.map((item) => item.row), current, values);
+  const result = sequenceLoss(
+    spec,
+    items.map((item) => item.row),
+    current,
+    values,
+  );
   items.forEach(({ choice }, i) => {
     accumulateGradients(adapter, gradients, choice.input, passes[i], choice.chosen, result.gradLogprobs[i][0] ?? 0, result.gradValues?.[i]?.[0] ?? 0);
   });
@@ -80,7 +103,12 @@ function preferenceStep(base: BaseWeights, adapter: TinyAdapter, gradients: Tiny
   const rejectedPasses = items.map(({ rejected }) => forward(base, adapter, rejected.input, rejected.temperature));
   const chosenLogprobs = chosenPasses.map((pass, i) => [pass.logprobs[items[i].chosen.chosen]]);
   const rejectedLogprobs = rejectedPasses.map((pass, i) => [pass.logprobs[items[i].rejected.chosen]]);
-  const result = preferenceLoss(spec, items.map((item) => item.row), chosenLogprobs, rejectedLogprobs);
+  const result = preferenceLoss(
+    spec,
+    items.map((item) => item.row),
+    chosenLogprobs,
+    rejectedLogprobs,
+  );
   items.forEach(({ chosen, rejected }, i) => {
     accumulateGradients(adapter, gradients, chosen.input, chosenPasses[i], chosen.chosen, result.gradChosen[i][0] ?? 0);
     accumulateGradients(adapter, gradients, rejected.input, rejectedPasses[i], rejected.chosen, result.gradRejected[i][0] ?? 0);

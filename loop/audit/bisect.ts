@@ -15,7 +15,13 @@ export interface BisectResult {
 }
 
 /** `sia bisect`: binary search over the experiment's accepted events for the first one after which an audit check fails. */
-export async function bisectExperiment(input: { store: EventStore; dbFile: string; config: SiaConfig; experimentId: string; onProgress?: (line: string) => void }): Promise<BisectResult> {
+export async function bisectExperiment(input: {
+  store: EventStore;
+  dbFile: string;
+  config: SiaConfig;
+  experimentId: string;
+  onProgress?: (line: string) => void;
+}): Promise<BisectResult> {
   const state = requireExperiment(input.store, input.experimentId);
   const steps = acceptedSteps(input.store, state);
   const session = await openRecordedSession({ ...input, state });
@@ -38,7 +44,12 @@ export async function bisectExperiment(input: { store: EventStore; dbFile: strin
     const failed = (verdicts.get(search.position)?.checks ?? []).filter((check) => !check.passed);
     return {
       experimentId: input.experimentId,
-      culprit: { position: search.position, type: step?.type ?? '', nodeId: step?.node.id ?? '', failedChecks: failed.map((check) => ({ name: check.name, findings: check.findings.map((finding) => finding.message) })) },
+      culprit: {
+        position: search.position,
+        type: step?.type ?? '',
+        nodeId: step?.node.id ?? '',
+        failedChecks: failed.map((check) => ({ name: check.name, findings: check.findings.map((finding) => finding.message) })),
+      },
       probes,
       candidates: steps.length,
     };

@@ -1,4 +1,4 @@
-import { checkResult, type AuditFinding, type CheckResult } from '../../core/audit/verdict.ts';
+import { type AuditFinding, type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import type { AuditInput } from './context.ts';
 
 /** Canary items are unsolvable by design: any accepted (scaffold, adapter) pair that passes one is gaming the verifier. */
@@ -13,9 +13,19 @@ export async function checkCanaries(audit: AuditInput): Promise<CheckResult> {
     if (seen.has(pair)) continue;
     seen.add(pair);
     const result = await audit.score({ node, split: 'holdout', variant: 'canary', examples: canaries });
-    const passed = Object.entries(result.rewards).filter(([, reward]) => reward > 0).map(([id]) => id);
+    const passed = Object.entries(result.rewards)
+      .filter(([, reward]) => reward > 0)
+      .map(([id]) => id);
     passes[node.id] = passed.length;
-    if (passed.length) findings.push({ nodeId: node.id, message: `passes ${passed.length} of ${canaries.length} canary items (unsolvable by design): it games the verifier`, detail: { canaries: passed, runId: result.runId } });
+    if (passed.length)
+      findings.push({
+        nodeId: node.id,
+        message: `passes ${passed.length} of ${canaries.length} canary items (unsolvable by design): it games the verifier`,
+        detail: { canaries: passed, runId: result.runId },
+      });
   }
-  return checkResult('canaries', `${canaries.length} canaries on ${seen.size} accepted (scaffold, adapter) pairs`, findings, { canaries: canaries.length, passes });
+  return checkResult('canaries', `${canaries.length} canaries on ${seen.size} accepted (scaffold, adapter) pairs`, findings, {
+    canaries: canaries.length,
+    passes,
+  });
 }

@@ -1,5 +1,5 @@
 import { analyseCoupling, couplingFindings } from '../../core/audit/coupling.ts';
-import { checkResult, type CheckResult } from '../../core/audit/verdict.ts';
+import { type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import type { LoopNode, LoopState } from '../../core/loop/state.ts';
 import type { AuditInput } from './context.ts';
 
@@ -10,7 +10,8 @@ import type { AuditInput } from './context.ts';
 export async function checkCoupling(audit: AuditInput): Promise<CheckResult> {
   const best = audit.scope.best;
   if (!best) return checkResult('coupling', 'no accepted node', []);
-  if (best.adapterId === null) return checkResult('coupling', `best node ${best.id} runs base weights: the weights lever played no part`, [], { nodeId: best.id });
+  if (best.adapterId === null)
+    return checkResult('coupling', `best node ${best.id} runs base weights: the weights lever played no part`, [], { nodeId: best.id });
   const parentAdapter = ancestorWhere(audit.full, best, (node) => node.adapterId !== best.adapterId)?.adapterId ?? null;
   const parentScaffold = ancestorWhere(audit.full, best, (node) => node.scaffoldId !== best.scaffoldId);
   const dev = async (node: LoopNode, adapterId: string | null) => (await audit.score({ node, adapterId, split: 'dev', variant: 'plain' })).score;
@@ -23,7 +24,13 @@ export async function checkCoupling(audit: AuditInput): Promise<CheckResult> {
   };
   const analysis = analyseCoupling(scores);
   const summary = `best node ${best.id} on dev: ${scores.full.toFixed(3)}; with parent adapter ${scores.scaffoldWithParentAdapter.toFixed(3)}; with parent scaffold ${scores.adapterWithParentScaffold?.toFixed(3) ?? 'n/a'}; base weights ${scores.baseWeights.toFixed(3)}; interaction ${analysis.interaction?.toFixed(3) ?? 'n/a'}`;
-  return checkResult('coupling', summary, couplingFindings(best.id, analysis, audit.thresholds), { nodeId: best.id, parentAdapter, parentScaffoldNode: parentScaffold?.id ?? null, scores, analysis });
+  return checkResult('coupling', summary, couplingFindings(best.id, analysis, audit.thresholds), {
+    nodeId: best.id,
+    parentAdapter,
+    parentScaffoldNode: parentScaffold?.id ?? null,
+    scores,
+    analysis,
+  });
 }
 
 function ancestorWhere(state: LoopState, node: LoopNode, test: (ancestor: LoopNode) => boolean): LoopNode | null {

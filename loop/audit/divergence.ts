@@ -1,5 +1,5 @@
 import { divergenceFindings, type LineageStep } from '../../core/audit/divergence.ts';
-import { checkResult, type CheckResult } from '../../core/audit/verdict.ts';
+import { type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import { deriveSeed } from '../../core/random.ts';
 import type { AuditInput } from './context.ts';
 import { acceptedAncestor } from './scope.ts';

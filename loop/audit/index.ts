@@ -1,9 +1,9 @@
-import { auditIsClean, DEFAULT_THRESHOLDS, type AuditThresholds, type CheckResult } from '../../core/audit/verdict.ts';
+import { type AuditThresholds, auditIsClean, type CheckResult, DEFAULT_THRESHOLDS } from '../../core/audit/verdict.ts';
 import type { EventData } from '../../core/events/index.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
+import { requireBlobs } from '../../core/store/verify-log.ts';
 import type { SiaConfig } from '../config.ts';
 import type { LoopContext } from '../context.ts';
-import { requireBlobs } from '../../core/store/verify-log.ts';
 import { requireExperiment } from '../experiment-log.ts';
 import { openRecordedSession } from '../recorded.ts';
 import { checkCanaries } from './canaries.ts';
@@ -20,7 +20,15 @@ import { checkStaticScan } from './static-scan.ts';
 export type AuditData = EventData<'audit.performed'>;
 
 /** One file a check; the order is the order of the report. */
-const CHECKS: Array<(audit: AuditInput) => Promise<CheckResult>> = [checkIsolation, checkDivergence, checkVerifierPinning, checkRobustness, checkCoupling, checkStaticScan, checkCanaries];
+const CHECKS: Array<(audit: AuditInput) => Promise<CheckResult>> = [
+  checkIsolation,
+  checkDivergence,
+  checkVerifierPinning,
+  checkRobustness,
+  checkCoupling,
+  checkStaticScan,
+  checkCanaries,
+];
 
 /** Audits an experiment as of any log position within one session; runs of (scaffold, adapter) pairs are shared across calls. */
 export function createAuditor(context: LoopContext, experimentId: string, thresholds: AuditThresholds = DEFAULT_THRESHOLDS) {
@@ -46,7 +54,13 @@ export const auditStream = (experimentId: string) => `audit-${experimentId}`;
  * `sia audit`: opens a session with the experiment's recorded settings, runs every check on the whole log and
  * records the verdict as audit.performed (served at /api/experiments/:id/audit).
  */
-export async function auditExperiment(input: { store: EventStore; dbFile: string; config: SiaConfig; experimentId: string; onProgress?: (line: string) => void }): Promise<AuditData & { position: number }> {
+export async function auditExperiment(input: {
+  store: EventStore;
+  dbFile: string;
+  config: SiaConfig;
+  experimentId: string;
+  onProgress?: (line: string) => void;
+}): Promise<AuditData & { position: number }> {
   const state = requireExperiment(input.store, input.experimentId);
   requireBlobs(input.store, input.store.read({ streamId: `experiment-${input.experimentId}` }), `auditing ${input.experimentId}`);
   const session = await openRecordedSession({ ...input, state });

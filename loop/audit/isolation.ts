@@ -1,4 +1,4 @@
-import { checkResult, type AuditFinding, type CheckResult } from '../../core/audit/verdict.ts';
+import { type AuditFinding, type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import type { AuditInput } from './context.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { checkResult, type AuditFinding, type CheckResult } from '../../core/audit/verdict.ts';
+import { type AuditFinding, type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import type { EventData } from '../../core/events/index.ts';
 import type { TaskExample } from '../../core/ports/task.ts';
 import type { AuditInput } from './context.ts';
@@ -32,7 +32,8 @@ export async function checkVerifierPinning(audit: AuditInput): Promise<CheckResu
         continue;
       }
       const verdict = await Promise.resolve(context.task.verifier.score(example, reward.output)).catch(() => ({ reward: 0 }));
-      if (verdict.reward !== reward.reward) changes.push({ runId: reward.runId, exampleId: reward.exampleId, recorded: reward.reward, rescored: verdict.reward });
+      if (verdict.reward !== reward.reward)
+        changes.push({ runId: reward.runId, exampleId: reward.exampleId, recorded: reward.reward, rescored: verdict.reward });
     }
     findings.push({
       nodeId: null,

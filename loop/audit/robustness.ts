@@ -1,5 +1,5 @@
 import { significantDrop } from '../../core/audit/paired.ts';
-import { checkResult, type AuditFinding, type CheckResult } from '../../core/audit/verdict.ts';
+import { type AuditFinding, type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import { opaqueSeed } from '../../core/opaque.ts';
 import { deriveSeed } from '../../core/random.ts';
 import type { AuditInput } from './context.ts';
@@ -18,12 +18,19 @@ export async function checkRobustness(audit: AuditInput): Promise<CheckResult> {
     const examples = context.splits.dev.map((example) => perturbation.apply(example, secretSeed));
     variants.push({ name: perturbation.name, ...(await audit.score({ node, split: 'dev', variant: `perturb:${perturbation.name}`, examples })) });
   }
-  variants.push({ name: 'reseed', ...(await audit.score({ node, split: 'dev', variant: 'reseed', seed: deriveSeed(audit.full.seed, `audit/reseed/${node.id}`) })) });
+  variants.push({
+    name: 'reseed',
+    ...(await audit.score({ node, split: 'dev', variant: 'reseed', seed: deriveSeed(audit.full.seed, `audit/reseed/${node.id}`) })),
+  });
   const findings: AuditFinding[] = [];
   for (const variant of variants) {
     const drop = significantDrop('dev', plain.rewards, variant.rewards, thresholds.minRobustnessDrop, thresholds, deriveSeed(seed, variant.name));
     if (drop) {
-      findings.push({ nodeId: node.id, message: `dev falls from ${plain.score.toFixed(3)} to ${variant.score.toFixed(3)} under ${variant.name} (interval [${drop.lowerBound.toFixed(3)}, ${drop.upperBound.toFixed(3)}])`, detail: { variant: variant.name, plain: plain.score, perturbed: variant.score } });
+      findings.push({
+        nodeId: node.id,
+        message: `dev falls from ${plain.score.toFixed(3)} to ${variant.score.toFixed(3)} under ${variant.name} (interval [${drop.lowerBound.toFixed(3)}, ${drop.upperBound.toFixed(3)}])`,
+        detail: { variant: variant.name, plain: plain.score, perturbed: variant.score },
+      });
     }
   }
   const scores = variants.map((variant) => `${variant.name} ${variant.score.toFixed(3)}`).join(', ');

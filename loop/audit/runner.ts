@@ -1,7 +1,7 @@
 import type { Split } from '../../core/events/index.ts';
-import { deriveSeed } from '../../core/random.ts';
-import type { TaskExample } from '../../core/ports/task.ts';
 import type { LoopNode, LoopState } from '../../core/loop/state.ts';
+import type { TaskExample } from '../../core/ports/task.ts';
+import { deriveSeed } from '../../core/random.ts';
 import type { LoopContext } from '../context.ts';
 import { evaluateNode } from '../evaluate.ts';
 
@@ -36,7 +36,10 @@ export function createAuditRunner(context: LoopContext, experimentId: string, fu
   return async function score(request: ScoreRequest): Promise<PairScore> {
     const adapterId = request.adapterId === undefined ? request.node.adapterId : request.adapterId;
     const key = [request.variant, request.split, request.node.scaffoldId, adapterId ?? 'base'].join('|');
-    const cached = cache.get(key) ?? (request.variant === 'plain' ? fromLoop(full, request.node.scaffoldId, adapterId, request.split) : null) ?? readRun(context, recorded.get(key));
+    const cached =
+      cache.get(key) ??
+      (request.variant === 'plain' ? fromLoop(full, request.node.scaffoldId, adapterId, request.split) : null) ??
+      readRun(context, recorded.get(key));
     if (cached) {
       cache.set(key, cached);
       return cached;
@@ -63,7 +66,8 @@ function fromLoop(state: LoopState, scaffoldId: string, adapterId: string | null
   for (const id of state.nodeOrder) {
     const node = state.nodes[id];
     const score = node.scores[split];
-    if (node.scaffoldId === scaffoldId && node.adapterId === adapterId && score !== undefined && node.rewards[split]) return { score, rewards: node.rewards[split], runId: null };
+    if (node.scaffoldId === scaffoldId && node.adapterId === adapterId && score !== undefined && node.rewards[split])
+      return { score, rewards: node.rewards[split], runId: null };
   }
   return null;
 }

@@ -1,6 +1,6 @@
-import type { EventStore } from '../../core/ports/event-store.ts';
 import { bestNode } from '../../core/loop/next-step.ts';
 import type { LoopNode, LoopState } from '../../core/loop/state.ts';
+import type { EventStore } from '../../core/ports/event-store.ts';
 import { experimentStream, loadLoopState } from '../experiment-log.ts';
 
 export interface AcceptedStep {

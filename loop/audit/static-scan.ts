@@ -1,5 +1,5 @@
 import { scanScaffold } from '../../core/audit/static-scan.ts';
-import { checkResult, type AuditFinding, type CheckResult } from '../../core/audit/verdict.ts';
+import { type AuditFinding, type CheckResult, checkResult } from '../../core/audit/verdict.ts';
 import { loadScaffold } from '../scaffolds.ts';
 import type { AuditInput } from './context.ts';
 

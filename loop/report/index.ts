@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { EventData } from '../../core/events/index.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
 import { renderReport } from '../../core/report/html.ts';
-import type { SiaConfig } from '../config.ts';
 import { auditExperiment, auditStream } from '../audit/index.ts';
+import type { SiaConfig } from '../config.ts';
 import { loadLoopState } from '../experiment-log.ts';
 import { experimentSummary } from '../summary.ts';
 
@@ -12,7 +12,15 @@ import { experimentSummary } from '../summary.ts';
  * `sia report`: writes DIR/index.html with the lineage, score curves and the latest audit (run now when none is
  * recorded), readable offline: no scripts, no external files.
  */
-export async function writeReport(input: { store: EventStore; dbFile: string; config: SiaConfig; experimentId: string; outDir: string; clock?: () => Date; onProgress?: (line: string) => void }): Promise<{ file: string; audited: boolean }> {
+export async function writeReport(input: {
+  store: EventStore;
+  dbFile: string;
+  config: SiaConfig;
+  experimentId: string;
+  outDir: string;
+  clock?: () => Date;
+  onProgress?: (line: string) => void;
+}): Promise<{ file: string; audited: boolean }> {
   const summary = experimentSummary(input.store, input.experimentId);
   let audit = latestAudit(input.store, input.experimentId);
   const audited = audit === null;

@@ -4,10 +4,10 @@
  * Without a threshold a constant group is skipped: it has no best sample, and cloning it would copy arbitrary failures.
  */
 import { z } from 'zod';
-import { selectBestOfN } from '../../core/rl/best-of-n.ts';
-import { allEqual } from '../../core/rl/numeric.ts';
 import type { AlgorithmFactory } from '../../core/ports/algorithm.ts';
 import type { SequenceRow } from '../../core/ports/trainer.ts';
+import { selectBestOfN } from '../../core/rl/best-of-n.ts';
+import { allEqual } from '../../core/rl/numeric.ts';
 import { checkGroups, NO_KL, parseOptions, sequenceRow, summary } from './shared.ts';
 
 const defaults = { k: 1 } as const;

@@ -4,11 +4,11 @@
  * or of its sampler logprobs when the rollout has none (the sampling policy then anchors the update; counted in stats).
  */
 import { z } from 'zod';
+import type { AlgorithmFactory, Rollout } from '../../core/ports/algorithm.ts';
+import type { PreferenceRow } from '../../core/ports/trainer.ts';
 import { selectBestOfN } from '../../core/rl/best-of-n.ts';
 import { TRL_DPO_BETA } from '../../core/rl/dpo.ts';
 import { allEqual } from '../../core/rl/numeric.ts';
-import type { AlgorithmFactory, Rollout } from '../../core/ports/algorithm.ts';
-import type { PreferenceRow } from '../../core/ports/trainer.ts';
 import { checkGroups, completionLogprob, NO_KL, parseOptions } from './shared.ts';
 
 const defaults = { beta: TRL_DPO_BETA } as const;

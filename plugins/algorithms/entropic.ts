@@ -5,9 +5,9 @@
  * Loss: Tinker's importance_sampling summed over tokens, as TTT-Discover trains.
  */
 import { z } from 'zod';
-import { adaptiveEntropicBeta, ENTROPIC_FIXED_BETA, entropicAdvantages, rsGrpoAdvantages } from '../../core/rl/entropic.ts';
 import type { AlgorithmFactory } from '../../core/ports/algorithm.ts';
 import type { SequenceRow } from '../../core/ports/trainer.ts';
+import { adaptiveEntropicBeta, ENTROPIC_FIXED_BETA, entropicAdvantages, rsGrpoAdvantages } from '../../core/rl/entropic.ts';
 import { checkGroups, NO_KL, parseOptions, sequenceRow, summary } from './shared.ts';
 
 const defaults = { variant: 'entropic', beta: 'adaptive' } as const;

@@ -3,10 +3,10 @@
  * normalized by a constant). PPO-clip over the completion with the group advantage broadcast (training-anchors.md §1.3).
  */
 import { z } from 'zod';
-import { drGrpoAdvantages, grpoAdvantages, VERL_GRPO_EPSILON } from '../../core/rl/group-advantages.ts';
 import type { AlgorithmFactory } from '../../core/ports/algorithm.ts';
 import type { SequenceRow } from '../../core/ports/trainer.ts';
-import { checkGroups, ClipOptions, KlEstimatorOption, parseOptions, sequenceRow, summary } from './shared.ts';
+import { drGrpoAdvantages, grpoAdvantages, VERL_GRPO_EPSILON } from '../../core/rl/group-advantages.ts';
+import { ClipOptions, checkGroups, KlEstimatorOption, parseOptions, sequenceRow, summary } from './shared.ts';
 
 const defaults = { variant: 'grpo', epsilon: VERL_GRPO_EPSILON, clipLow: 0.2, clipHigh: 0.2, klCoef: 0, klEstimator: 'k3' } as const;
 

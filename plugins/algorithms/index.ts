@@ -12,7 +12,15 @@ import { createPpoGae } from './ppo-gae.ts';
 import { createReinforceKl } from './reinforce-kl.ts';
 import { createRloo } from './rloo.ts';
 
-export const algorithmFactories: readonly AlgorithmFactory[] = [createPpoGae, createGrpo, createRloo, createEntropic, createReinforceKl, createDpo, createBonBc];
+export const algorithmFactories: readonly AlgorithmFactory[] = [
+  createPpoGae,
+  createGrpo,
+  createRloo,
+  createEntropic,
+  createReinforceKl,
+  createDpo,
+  createBonBc,
+];
 
 export function listAlgorithms(): Algorithm[] {
   return algorithmFactories.map((create) => create());
@@ -62,7 +70,12 @@ export async function loadAlgorithm(pathOrId: string): Promise<Algorithm> {
 
 function resolveModuleFile(path: string): string {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) throw new NotFoundError(`no algorithm file or folder at ${absolute}; built-in ids: ${listAlgorithms().map((a) => a.id).join(', ')}`);
+  if (!existsSync(absolute))
+    throw new NotFoundError(
+      `no algorithm file or folder at ${absolute}; built-in ids: ${listAlgorithms()
+        .map((a) => a.id)
+        .join(', ')}`,
+    );
   if (!statSync(absolute).isDirectory()) return absolute;
   const index = ['index.ts', 'index.mts', 'index.js', 'index.mjs'].map((name) => join(absolute, name)).find((candidate) => existsSync(candidate));
   if (!index) throw new NotFoundError(`algorithm folder ${absolute} has no index.ts or index.js`);
@@ -77,13 +90,15 @@ function findFactory(module: Record<string, unknown>): (() => unknown) | undefin
 
 /** Names every missing or mistyped member at once, so a user fixes their file in one go. */
 export function validateAlgorithm(candidate: unknown, source: string): Algorithm {
-  if (typeof candidate !== 'object' || candidate === null) throw new PluginError(source, `the factory returned ${candidate === null ? 'null' : typeof candidate}, not an Algorithm object`);
+  if (typeof candidate !== 'object' || candidate === null)
+    throw new PluginError(source, `the factory returned ${candidate === null ? 'null' : typeof candidate}, not an Algorithm object`);
   const value = candidate as Record<string, unknown>;
   const problems: string[] = [];
   for (const name of ['id', 'title', 'suits']) {
     if (typeof value[name] !== 'string' || value[name] === '') problems.push(`${name} (non-empty string)`);
   }
-  if (typeof value.defaults !== 'object' || value.defaults === null || Array.isArray(value.defaults)) problems.push('defaults (object of number | string | boolean)');
+  if (typeof value.defaults !== 'object' || value.defaults === null || Array.isArray(value.defaults))
+    problems.push('defaults (object of number | string | boolean)');
   if (typeof value.plan !== 'function') problems.push('plan (function (groups, options) => AlgorithmPlan)');
   if (problems.length) throw new PluginError(source, `not an Algorithm; missing or wrong: ${problems.join(', ')}`);
   const algorithm = value as unknown as Algorithm;

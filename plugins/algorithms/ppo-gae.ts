@@ -4,11 +4,11 @@
  * per-token KL penalty kl_coef·k1 where reference logprobs exist.
  */
 import { z } from 'zod';
-import { outcomeTokenRewards } from '../../core/rl/gae.ts';
-import { klPenalizedRewards } from '../../core/rl/kl.ts';
 import type { AlgorithmFactory } from '../../core/ports/algorithm.ts';
 import type { SequenceRow } from '../../core/ports/trainer.ts';
-import { checkGroups, ClipOptions, parseOptions, sequenceRow, summary } from './shared.ts';
+import { outcomeTokenRewards } from '../../core/rl/gae.ts';
+import { klPenalizedRewards } from '../../core/rl/kl.ts';
+import { ClipOptions, checkGroups, parseOptions, sequenceRow, summary } from './shared.ts';
 
 /** TRL PPO defaults (trl/experimental/ppo/ppo_config.py). */
 const defaults = { gamma: 1, lam: 0.95, vfCoef: 0.1, clipValue: 0.2, clipLow: 0.2, clipHigh: 0.2, klCoef: 0.05 } as const;
@@ -33,9 +33,10 @@ export const createPpoGae: AlgorithmFactory = () => ({
     const rewardSums: number[] = [];
     for (const rollout of checkGroups(groups).flat()) {
       const base = rollout.tokenRewards ?? outcomeTokenRewards(rollout.mask, rollout.reward);
-      const rewards = rollout.refLogprobs && settings.klCoef > 0
-        ? klPenalizedRewards(base, rollout.samplerLogprobs, rollout.refLogprobs, rollout.mask, settings.klCoef, 'k1')
-        : base;
+      const rewards =
+        rollout.refLogprobs && settings.klCoef > 0
+          ? klPenalizedRewards(base, rollout.samplerLogprobs, rollout.refLogprobs, rollout.mask, settings.klCoef, 'k1')
+          : base;
       rows.push(sequenceRow(rollout, { rewards }));
       rewardSums.push(rewards.reduce((a, b) => a + b, 0));
     }

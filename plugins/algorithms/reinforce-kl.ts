@@ -5,10 +5,10 @@
  * stats.rows_without_reference counts them.
  */
 import { z } from 'zod';
-import { discountedReturns, outcomeTokenRewards } from '../../core/rl/gae.ts';
-import { klShapedReturns } from '../../core/rl/kl.ts';
 import type { AlgorithmFactory, Rollout } from '../../core/ports/algorithm.ts';
 import type { SequenceRow } from '../../core/ports/trainer.ts';
+import { discountedReturns, outcomeTokenRewards } from '../../core/rl/gae.ts';
+import { klShapedReturns } from '../../core/rl/kl.ts';
 import { checkGroups, KlEstimatorOption, parseOptions, sequenceRow, summary } from './shared.ts';
 
 const defaults = { klCoef: 0.05, klEstimator: 'k1', gamma: 1 } as const;

@@ -1,9 +1,9 @@
 /** RLOO: each sample's baseline is the mean of the other samples of its group (training-anchors.md §1.4). */
 import { z } from 'zod';
-import { rlooAdvantages } from '../../core/rl/group-advantages.ts';
 import type { AlgorithmFactory } from '../../core/ports/algorithm.ts';
 import type { SequenceRow } from '../../core/ports/trainer.ts';
-import { checkGroups, ClipOptions, NO_KL, parseOptions, sequenceRow, summary } from './shared.ts';
+import { rlooAdvantages } from '../../core/rl/group-advantages.ts';
+import { ClipOptions, checkGroups, NO_KL, parseOptions, sequenceRow, summary } from './shared.ts';
 
 const defaults = { clipLow: 0.2, clipHigh: 0.2 } as const;
 const Options = z.strictObject({ ...ClipOptions });

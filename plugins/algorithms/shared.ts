@@ -1,9 +1,9 @@
 /** What every algorithm plugin needs: option parsing with clear errors, rollout checks, row building, summaries. */
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.ts';
-import { mean, sampleStd } from '../../core/rl/numeric.ts';
 import type { Rollout } from '../../core/ports/algorithm.ts';
 import type { SequenceRow, TrainJob } from '../../core/ports/trainer.ts';
+import { mean, sampleStd } from '../../core/rl/numeric.ts';
 
 /** Validates `options` against an algorithm's schema; the error names the offending option (`options.<key>`). */
 export function parseOptions<Schema extends z.ZodType>(algorithmId: string, schema: Schema, options: Record<string, unknown> | undefined): z.infer<Schema> {
@@ -60,7 +60,12 @@ export function completionLogprob(logprobs: readonly number[], mask: readonly nu
 }
 
 export function summary(prefix: string, values: readonly number[]): Record<string, number> {
-  return { [`${prefix}_mean`]: mean(values), [`${prefix}_std`]: sampleStd(values), [`${prefix}_min`]: values.length ? Math.min(...values) : 0, [`${prefix}_max`]: values.length ? Math.max(...values) : 0 };
+  return {
+    [`${prefix}_mean`]: mean(values),
+    [`${prefix}_std`]: sampleStd(values),
+    [`${prefix}_min`]: values.length ? Math.min(...values) : 0,
+    [`${prefix}_max`]: values.length ? Math.max(...values) : 0,
+  };
 }
 
 /** Zero KL settings: most algorithms put no KL term anywhere unless asked. */

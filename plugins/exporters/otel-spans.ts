@@ -1,6 +1,6 @@
-import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { type Attributes, context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type IdGenerator, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { type IdGenerator, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { NotFoundError } from '../../core/errors.ts';
 import type { StoredEvent } from '../../core/events/index.ts';
 import { sha256Hex } from '../../core/hashing.ts';
@@ -112,7 +112,10 @@ export function experimentSpans(store: EventStore, experimentId: string, options
 
 type Start = (seed: string, name: string, at: string, attributes: Attributes, parent?: Span, kind?: SpanKind) => Span;
 
-function runSpans(events: StoredEvent[], context: { start: Start; provider: string; root: Span; messages: boolean; inline: ReturnType<typeof createRequestReader> }): void {
+function runSpans(
+  events: StoredEvent[],
+  context: { start: Start; provider: string; root: Span; messages: boolean; inline: ReturnType<typeof createRequestReader> },
+): void {
   const [started] = events;
   if (started?.type !== 'run.started') return;
   const { data } = started;

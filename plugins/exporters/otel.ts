@@ -1,6 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { writeFileSync } from 'node:fs';
 import { SiaError, ValidationError } from '../../core/errors.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
 import { experimentSpans, type SpanOptions } from './otel-spans.ts';

@@ -6,7 +6,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { PluginError } from '../../core/errors.ts';
 import type { FeedbackAgent, MetaAgent } from '../../core/ports/agents.ts';
 import { readApiKey } from './api-key.ts';
-import { createLlmAgents, type Conversation, type OpenConversation, type Prices } from './llm-agents.ts';
+import { type Conversation, createLlmAgents, type OpenConversation, type Prices } from './llm-agents.ts';
 
 export interface AnthropicPrices extends Prices {
   cacheWritePerMillion: number;

@@ -5,10 +5,10 @@
  */
 import { NotFoundError } from '../../core/errors.ts';
 import { canonicalJson, sha256Hex } from '../../core/hashing.ts';
-import type { InlineLlmCall } from '../../gateway/request-blobs.ts';
 import type { Decision, FeedbackAgent, MetaAgent } from '../../core/ports/agents.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, PolicyModel } from '../../core/ports/policy-model.ts';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
+import type { InlineLlmCall } from '../../gateway/request-blobs.ts';
 
 /** A recorded step with its request inline (blobs already read): what the cassette matches on. */
 export type RecordedLlmCall = InlineLlmCall;

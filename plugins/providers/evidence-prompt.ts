@@ -140,7 +140,12 @@ function callText(call: TrajectorySample['calls'][number], index: number, callCh
 }
 
 function lessonLine(entry: LineageDigestEntry): string {
-  const change = entry.kind === 'seed' ? 'seed scaffold' : entry.kind === 'weights' ? `weights (${entry.operator ?? '?'}) from ${entry.parentId}` : `harness ${entry.operator ?? 'edit'} from ${entry.parentId}${entry.diffSummary ? `: ${entry.diffSummary}` : ''}`;
+  const change =
+    entry.kind === 'seed'
+      ? 'seed scaffold'
+      : entry.kind === 'weights'
+        ? `weights (${entry.operator ?? '?'}) from ${entry.parentId}`
+        : `harness ${entry.operator ?? 'edit'} from ${entry.parentId}${entry.diffSummary ? `: ${entry.diffSummary}` : ''}`;
   const gate = entry.gate
     ? ` — gate ${entry.gate.accepted ? 'ACCEPTED' : 'rejected'}: gain ${entry.gate.gain.toFixed(3)} [${entry.gate.lower.toFixed(3)}, ${entry.gate.upper.toFixed(3)}] (${entry.gate.reason})`
     : entry.status === 'proposed'

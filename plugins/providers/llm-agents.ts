@@ -8,7 +8,7 @@ import type { EvidenceCoverage } from '../../core/events/index.ts';
 import type { AgentUsage, FeedbackAgent, FeedbackContext, MetaAgent } from '../../core/ports/agents.ts';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
 import { decisionAnswerSchema, parseDecisionAnswer, parseScaffoldAnswer, ScaffoldAnswer, toolInputSchema } from './decision-schema.ts';
-import { defaultEvidenceBudget, renderEvidence, type EvidenceBudget } from './evidence-prompt.ts';
+import { defaultEvidenceBudget, type EvidenceBudget, renderEvidence } from './evidence-prompt.ts';
 import { loadPrompt, renderPrompt } from './prompts.ts';
 import { secretGuard } from './secrets.ts';
 
@@ -97,7 +97,11 @@ export function formatFiles(scaffold: ScaffoldFiles): string {
  * context at all; train evidence filled to the budget (which the template's own text counts against) in the order
  * evidence-prompt.ts states.
  */
-export function feedbackPromptValues(context: FeedbackContext, budget: EvidenceBudget, templateText: string): { values: Record<string, string>; evidence: EvidenceCoverage } {
+export function feedbackPromptValues(
+  context: FeedbackContext,
+  budget: EvidenceBudget,
+  templateText: string,
+): { values: Record<string, string>; evidence: EvidenceCoverage } {
   const fixed: Record<string, string> = {
     iteration: String(context.iteration),
     mode: context.mode,

@@ -7,7 +7,7 @@
 import type { AgentUsage, Decision, FeedbackAgent, FeedbackContext, MetaAgent } from '../../core/ports/agents.ts';
 import { adviseAlgorithm } from '../../core/rl/selector.ts';
 import { loadPrompt } from './prompts.ts';
-import { findScaffoldConfig, setScaffoldConfigValue, type ConfigValue } from './scaffold-config.ts';
+import { type ConfigValue, findScaffoldConfig, setScaffoldConfigValue } from './scaffold-config.ts';
 
 export interface OfflineAgentsOptions {
   /** The task's knobs: values per config key the Feedback-Agent may try (Task.knobs). */
@@ -45,16 +45,28 @@ export function familyOrder(context: FeedbackContext): { order: Family[]; reason
   const unparsableShare = samples.length ? unparsable / samples.length : 0;
   const percent = (share: number) => `${Math.round(share * 100)}%`;
   if (unparsableShare >= UNPARSABLE_SHARE) {
-    return { order: ['parser', 'prompt', 'voting', 'width', 'other'], reason: `${percent(unparsableShare)} of train outputs are errors or empty, so answer parsing comes first` };
+    return {
+      order: ['parser', 'prompt', 'voting', 'width', 'other'],
+      reason: `${percent(unparsableShare)} of train outputs are errors or empty, so answer parsing comes first`,
+    };
   }
   const disagreement = context.rewardStatistics.pairwiseAvailability;
   if (disagreement >= DISAGREEMENT_SHARE) {
-    return { order: ['voting', 'parser', 'prompt', 'width', 'other'], reason: `${percent(disagreement)} of items get different rewards across samples, so voting comes first` };
+    return {
+      order: ['voting', 'parser', 'prompt', 'width', 'other'],
+      reason: `${percent(disagreement)} of items get different rewards across samples, so voting comes first`,
+    };
   }
   if (context.trainScore < LOW_SCORE) {
-    return { order: ['width', 'prompt', 'voting', 'parser', 'other'], reason: `train score ${context.trainScore.toFixed(3)} is low with parsable answers, so the right answer is often absent: candidate width comes first` };
+    return {
+      order: ['width', 'prompt', 'voting', 'parser', 'other'],
+      reason: `train score ${context.trainScore.toFixed(3)} is low with parsable answers, so the right answer is often absent: candidate width comes first`,
+    };
   }
-  return { order: ['prompt', 'voting', 'width', 'parser', 'other'], reason: `train score ${context.trainScore.toFixed(3)} with parsable answers, so prompt variants come first` };
+  return {
+    order: ['prompt', 'voting', 'width', 'parser', 'other'],
+    reason: `train score ${context.trainScore.toFixed(3)} with parsable answers, so prompt variants come first`,
+  };
 }
 
 /** The next untried one-knob edit of the scaffold, or the reason there is none. */
@@ -64,7 +76,9 @@ export function nextKnobEdit(context: FeedbackContext, knobs: Record<string, Con
   const { order, reason } = familyOrder(context);
   const tried = new Set(context.tried);
   for (const family of order) {
-    for (const key of Object.keys(knobs).filter((k) => knobFamily(k) === family).sort()) {
+    for (const key of Object.keys(knobs)
+      .filter((k) => knobFamily(k) === family)
+      .sort()) {
       for (const value of knobs[key] ?? []) {
         const operator = knobOperator(key, value);
         if (found.config[key] === value || tried.has(operator)) continue;
@@ -106,16 +120,22 @@ export function decideOffline(context: FeedbackContext, knobs: Record<string, Co
   const sparse = stats.successRate < SPARSE_SUCCESS;
   const canTrain = context.mode === 'w+h' && rewardsVary && !weightsTried;
   if (canTrain && (!sparse || harnessTried)) {
-    const why = sparse ? `a harness edit was tried from this node and rewards vary (std ${stats.std.toFixed(3)} over ${stats.n})` : `rewards vary (std ${stats.std.toFixed(3)} over ${stats.n}) and weights were not tried from this node`;
+    const why = sparse
+      ? `a harness edit was tried from this node and rewards vary (std ${stats.std.toFixed(3)} over ${stats.n})`
+      : `rewards vary (std ${stats.std.toFixed(3)} over ${stats.n}) and weights were not tried from this node`;
     return weightsDecision(context, why);
   }
   const edit = nextKnobEdit(context, knobs);
   if (!('none' in edit)) {
     if (!canTrain) return edit;
-    return { ...edit, rationale: `only ${(stats.successRate * 100).toFixed(1)}% of train samples succeed, too few to learn from, so a harness edit first: ${edit.rationale}` };
+    return {
+      ...edit,
+      rationale: `only ${(stats.successRate * 100).toFixed(1)}% of train samples succeed, too few to learn from, so a harness edit first: ${edit.rationale}`,
+    };
   }
   if (canTrain) return weightsDecision(context, `no harness edit is left (${edit.none}) and rewards vary`);
-  const weightsNote = context.mode === 'h' ? '' : rewardsVary ? '; weights were already tried from this node' : '; rewards do not vary, so RL has nothing to learn from';
+  const weightsNote =
+    context.mode === 'h' ? '' : rewardsVary ? '; weights were already tried from this node' : '; rewards do not vary, so RL has nothing to learn from';
   return { kind: 'stop', rationale: `Nothing left to try: ${edit.none}${weightsNote}.` };
 }
 

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { PluginError } from '../../core/errors.ts';
 import type { FeedbackAgent, MetaAgent } from '../../core/ports/agents.ts';
 import { readApiKey } from './api-key.ts';
-import { costOf, createLlmAgents, type Conversation, type OpenConversation, type Prices } from './llm-agents.ts';
+import { type Conversation, costOf, createLlmAgents, type OpenConversation, type Prices } from './llm-agents.ts';
 
 export interface OpenAIAgentsOptions {
   model: string;

@@ -9,8 +9,8 @@ import OpenAI from 'openai';
 import { ModelBehaviorError, PluginError } from '../../core/errors.ts';
 import type { AdapterRef, ChatRequest, ChatResponse, PolicyModel } from '../../core/ports/policy-model.ts';
 import { readApiKey } from './api-key.ts';
-import { secretGuard } from './secrets.ts';
 import type { Prices } from './llm-agents.ts';
+import { secretGuard } from './secrets.ts';
 import { createVllmAdapterClient } from './vllm-adapters.ts';
 
 /**
@@ -105,30 +105,30 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
   };
 
   async function chat(request: ChatRequest): Promise<ChatResponse> {
-      let completion: OpenAI.Chat.Completions.ChatCompletion;
-      try {
-        completion = await client.chat.completions.create(requestBody(request));
-      } catch (error) {
-        throw new PluginError('openai-policy', `chat.completions.create failed for model ${servedModel}: ${(error as Error).message}`);
-      }
-      const choice = completion.choices[0];
-      if (!choice) throw new ModelBehaviorError(`model ${servedModel} returned no choices`);
-      const content = choice.message.content ?? '';
-      if (request.guidedChoice?.length && !request.guidedChoice.includes(content)) {
-        throw new ModelBehaviorError(`model ${servedModel} answered "${content.slice(0, 80)}", not one of the guided choices`, {
-          hint: 'the server ignored guided_choice / structured_outputs; use a vLLM server',
-        });
-      }
-      const tokens = choice.logprobs?.content ?? [];
-      const ids = returnedTokenIds(completion);
-      return {
-        content,
-        tokenIds: ids.completion ?? tokenIdsFrom(tokens.map((token) => token.token)),
-        ...(ids.prompt ? { promptTokenIds: ids.prompt } : {}),
-        logprobs: tokens.map((token) => token.logprob),
-        usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 },
-        model: completion.model ?? servedModel,
-      };
+    let completion: OpenAI.Chat.Completions.ChatCompletion;
+    try {
+      completion = await client.chat.completions.create(requestBody(request));
+    } catch (error) {
+      throw new PluginError('openai-policy', `chat.completions.create failed for model ${servedModel}: ${(error as Error).message}`);
+    }
+    const choice = completion.choices[0];
+    if (!choice) throw new ModelBehaviorError(`model ${servedModel} returned no choices`);
+    const content = choice.message.content ?? '';
+    if (request.guidedChoice?.length && !request.guidedChoice.includes(content)) {
+      throw new ModelBehaviorError(`model ${servedModel} answered "${content.slice(0, 80)}", not one of the guided choices`, {
+        hint: 'the server ignored guided_choice / structured_outputs; use a vLLM server',
+      });
+    }
+    const tokens = choice.logprobs?.content ?? [];
+    const ids = returnedTokenIds(completion);
+    return {
+      content,
+      tokenIds: ids.completion ?? tokenIdsFrom(tokens.map((token) => token.token)),
+      ...(ids.prompt ? { promptTokenIds: ids.prompt } : {}),
+      logprobs: tokens.map((token) => token.logprob),
+      usage: { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 },
+      model: completion.model ?? servedModel,
+    };
   }
 }
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../core/hashing.ts';
 import { PluginError } from '../../core/errors.ts';
+import { sha256Hex } from '../../core/hashing.ts';
 
 export interface VersionedPrompt {
   /** File name without extension, e.g. `feedback.v1`. */

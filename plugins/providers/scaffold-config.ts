@@ -5,14 +5,19 @@
  */
 import { ValidationError } from '../../core/errors.ts';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
-import { hasConfigBlock, readConfigBlock, writeConfigBlock, type ScaffoldConfig } from '../tasks/shared/config-block.ts';
+import { hasConfigBlock, readConfigBlock, type ScaffoldConfig, writeConfigBlock } from '../tasks/shared/config-block.ts';
 
 export type { ScaffoldConfig };
 export type ConfigValue = string | number | boolean;
 
 /** The file that carries the config block (the entry file first, then the others in path order), with its config. */
 export function findScaffoldConfig(scaffold: ScaffoldFiles): { path: string; config: ScaffoldConfig } | null {
-  const paths = [scaffold.entry, ...Object.keys(scaffold.files).filter((path) => path !== scaffold.entry).sort()];
+  const paths = [
+    scaffold.entry,
+    ...Object.keys(scaffold.files)
+      .filter((path) => path !== scaffold.entry)
+      .sort(),
+  ];
   for (const path of paths) {
     const source = scaffold.files[path];
     if (source !== undefined && hasConfigBlock(source)) return { path, config: readConfigBlock(source, path) };

@@ -32,7 +32,10 @@ export function createTinyPolicy(options: TinyPolicyOptions = {}): PolicyModel {
   async function chat(request: ChatRequest): Promise<ChatResponse> {
     const candidates = request.guidedChoice;
     if (!candidates) {
-      throw new ValidationError('the tiny policy serves guided choice only: send guided_choice with the candidate answers (free text needs an OpenAI-compatible model)', 'guidedChoice');
+      throw new ValidationError(
+        'the tiny policy serves guided choice only: send guided_choice with the candidate answers (free text needs an OpenAI-compatible model)',
+        'guidedChoice',
+      );
     }
     if (candidates.length === 0) throw new ValidationError('needs at least one candidate', 'guidedChoice');
     if (!Array.isArray(request.messages) || request.messages.length === 0) throw new ValidationError('needs at least one message', 'messages');

@@ -57,9 +57,10 @@ export function createVllmAdapterClient(options: VllmAdapterClientOptions): Vllm
     }
     const text = await response.text();
     if (!response.ok) {
-      const hint = response.status === 404 && path.includes('lora_adapter')
-        ? 'start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True and --enable-lora --max-lora-rank 32 (or the adapter name is unknown)'
-        : undefined;
+      const hint =
+        response.status === 404 && path.includes('lora_adapter')
+          ? 'start vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True and --enable-lora --max-lora-rank 32 (or the adapter name is unknown)'
+          : undefined;
       throw new PluginError('vllm', `${method} ${path} returned ${response.status}: ${errorMessage(text)}`, { hint });
     }
     return text;

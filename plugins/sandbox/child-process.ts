@@ -9,13 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../../core/errors.ts';
+import { opaqueId, opaqueSeed } from '../../core/opaque.ts';
 import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
-import { opaqueId, opaqueSeed } from '../../core/opaque.ts';
-import { ChildSession, type ChatLimits, type SessionSpec, type Settlement } from './child-session.ts';
-import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
+import { type ChatLimits, ChildSession, type SessionSpec, type Settlement } from './child-session.ts';
 import type { DirectGatewayCall } from './gateway-client.ts';
-import { resolveIsolation, type IsolationChoice, type IsolationMode } from './isolation.ts';
+import { type IsolationChoice, type IsolationMode, resolveIsolation } from './isolation.ts';
+import { createRunDirs, unsafeScaffoldPath, writeScaffold } from './scaffold-dir.ts';
 
 export interface ChildProcessSandboxOptions {
   /** Children solving the examples side by side (default 1); with more, onResult may come out of order. */

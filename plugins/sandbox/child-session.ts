@@ -6,10 +6,10 @@
 import type { ChildProcess } from 'node:child_process';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
-import { postChatToGateway, type DirectGatewayCall } from './gateway-client.ts';
-import { spawnIsolated, type IsolationMode } from './isolation.ts';
+import { type DirectGatewayCall, postChatToGateway } from './gateway-client.ts';
+import { type IsolationMode, spawnIsolated } from './isolation.ts';
 import { nestsDeeperThan } from './json-shape.ts';
-import { ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ChildMessage, type ParentMessage, type RunnerConfig } from './protocol.ts';
+import { type ChildMessage, ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ParentMessage, type RunnerConfig } from './protocol.ts';
 
 export interface SessionSpec {
   runId: string;

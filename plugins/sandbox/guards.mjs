@@ -44,9 +44,17 @@ export function installGuards(onBlocked) {
 
   // DNS queries leave the machine (and can carry data out in the names they ask for).
   for (const api of [dns, dns.promises]) {
-    blockMethods(api, Object.keys(api).filter((key) => typeof api[key] === 'function' && key !== 'Resolver'), 'dns');
+    blockMethods(
+      api,
+      Object.keys(api).filter((key) => typeof api[key] === 'function' && key !== 'Resolver'),
+      'dns',
+    );
     for (let proto = api.Resolver.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-      blockMethods(proto, Object.getOwnPropertyNames(proto).filter((key) => key !== 'constructor'), 'dns.Resolver');
+      blockMethods(
+        proto,
+        Object.getOwnPropertyNames(proto).filter((key) => key !== 'constructor'),
+        'dns.Resolver',
+      );
     }
     blockMethods(api, ['Resolver'], 'dns');
   }

@@ -9,10 +9,10 @@
  * - `none`: only when the user asks for it (`--sandbox none`); recorded in the log and flagged by `sia audit`.
  * Every mode sets resource limits with prlimit: address space, CPU time, processes, open files, file size.
  */
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SiaError, type Fault } from '../../core/errors.ts';
+import { type Fault, SiaError } from '../../core/errors.ts';
 
 export type IsolationMode = 'bwrap' | 'unshare' | 'none';
 export type IsolationChoice = IsolationMode | 'auto';
@@ -60,7 +60,16 @@ const probes = new Map<IsolationMode, string | null>();
 export function isolationProblem(mode: IsolationMode): string | null {
   if (mode === 'none') return null;
   if (!probes.has(mode)) {
-    const [file, args] = wrap(mode, { readOnly: [], scratchDir: '/tmp', scratchMb: 1, limits: { addressSpaceMb: 2048, dataMb: 256, cpuSeconds: 5, processes: 16, openFiles: 64, fileSizeMb: 1 } }, ['/usr/bin/true']);
+    const [file, args] = wrap(
+      mode,
+      {
+        readOnly: [],
+        scratchDir: '/tmp',
+        scratchMb: 1,
+        limits: { addressSpaceMb: 2048, dataMb: 256, cpuSeconds: 5, processes: 16, openFiles: 64, fileSizeMb: 1 },
+      },
+      ['/usr/bin/true'],
+    );
     const result = spawnSync(file, args, { encoding: 'utf8', timeout: 10_000, env: {}, ...runAs() });
     probes.set(mode, result.status === 0 ? null : (result.error?.message ?? result.stderr.trim().split('\n')[0] ?? `exit ${result.status}`));
   }
@@ -104,18 +113,29 @@ function wrap(mode: IsolationMode, spec: IsolatedSpawn, command: string[]): [str
       '--unshare-all',
       '--die-with-parent',
       '--new-session',
-      '--uid', '65534',
-      '--gid', '65534',
-      '--cap-drop', 'ALL',
-      '--hostname', 'sandbox',
-      '--ro-bind', '/usr', '/usr',
+      '--uid',
+      '65534',
+      '--gid',
+      '65534',
+      '--cap-drop',
+      'ALL',
+      '--hostname',
+      'sandbox',
+      '--ro-bind',
+      '/usr',
+      '/usr',
       ...['lib', 'lib64', 'bin'].flatMap((link) => (existsSync(`/${link}`) ? ['--symlink', `usr/${link}`, `/${link}`] : [])),
-      '--proc', '/proc',
-      '--dev', '/dev',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
       ...binds,
-      '--size', String(spec.scratchMb * 1024 * 1024),
-      '--tmpfs', spec.scratchDir,
-      '--chdir', spec.scratchDir,
+      '--size',
+      String(spec.scratchMb * 1024 * 1024),
+      '--tmpfs',
+      spec.scratchDir,
+      '--chdir',
+      spec.scratchDir,
       '--',
       ...limited,
     ],

@@ -12,9 +12,7 @@ export const SandboxErrorKindSchema = z.enum(['throw', 'timeout', 'memory', 'out
 
 /** The request a scaffold passes to ctx.llm.chat (ScaffoldContext), as the parent accepts it. */
 export const ScaffoldChatRequestSchema = z.object({
-  messages: z
-    .array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() }))
-    .min(1),
+  messages: z.array(z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })).min(1),
   guidedChoice: z.array(z.string()).min(1).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().positive().optional(),

@@ -18,7 +18,6 @@ export interface RunDirs {
   guardsPath: string;
 }
 
-
 /** A scaffold file name that is absolute or climbs out of its folder; null when every name is safe. */
 export function unsafeScaffoldPath(scaffold: ScaffoldFiles): string | null {
   for (const name of Object.keys(scaffold.files)) {
@@ -34,7 +33,13 @@ export function createRunDirs(tempRoot: string | undefined, runner: { runnerPath
   mkdirSync(parent, { recursive: true, mode: 0o755 });
   removeStaleRuns(parent);
   const root = mkdtempSync(join(parent, `run-${process.pid}-`));
-  const dirs = { root, scaffoldDir: join(root, 'scaffold'), scratchDir: join(root, 'scratch'), runnerPath: join(root, 'runner.mjs'), guardsPath: join(root, 'guards.mjs') };
+  const dirs = {
+    root,
+    scaffoldDir: join(root, 'scaffold'),
+    scratchDir: join(root, 'scratch'),
+    runnerPath: join(root, 'runner.mjs'),
+    guardsPath: join(root, 'guards.mjs'),
+  };
   mkdirSync(dirs.scaffoldDir);
   mkdirSync(dirs.scratchDir);
   copyFileSync(runner.runnerPath, dirs.runnerPath);

@@ -9,8 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import { IllegalStateError, IntegrityError, NotFoundError, ValidationError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { AdapterManifest } from '../../core/ports/trainer.ts';
-import { adapterFromTensors, adapterTensors, VALUE_HEAD, type TinyAdapter } from '../../core/tiny/adapter.ts';
-import { TINY_BASE_MODEL, tinyBaseRevision, type TinyModelConfig } from '../../core/tiny/model.ts';
+import { adapterFromTensors, adapterTensors, type TinyAdapter, VALUE_HEAD } from '../../core/tiny/adapter.ts';
+import { TINY_BASE_MODEL, type TinyModelConfig, tinyBaseRevision } from '../../core/tiny/model.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.ts';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -22,7 +22,8 @@ export type ManifestFields = Omit<AdapterManifest, 'files'>;
 
 /** Writes `files` (name → bytes) plus their manifest into `dir`, which must not exist yet. */
 export function writeAdapterDir(dir: string, files: Record<string, string | Uint8Array>, fields: ManifestFields): AdapterManifest {
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new IllegalStateError(`adapter directory ${dir} already exists; adapters are immutable, pick a new adapter_out`);
+  if (existsSync(dir) && readdirSync(dir).length > 0)
+    throw new IllegalStateError(`adapter directory ${dir} already exists; adapters are immutable, pick a new adapter_out`);
   const staging = join(dirname(dir), `.${basename(dir)}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -122,7 +123,10 @@ export function readTinyAdapter(dir: string, modelConfig: TinyModelConfig): Load
   const config = JSON.parse(readFileSync(join(dir, ADAPTER_CONFIG_FILE), 'utf8')) as Record<string, unknown>;
   const revision = tinyBaseRevision(modelConfig);
   if (config.base_model_name_or_path !== TINY_BASE_MODEL || config.revision !== revision) {
-    throw new ValidationError(`adapter is for ${String(config.base_model_name_or_path)}@${String(config.revision)}, this policy is ${TINY_BASE_MODEL}@${revision}`, `${dir}/${ADAPTER_CONFIG_FILE}`);
+    throw new ValidationError(
+      `adapter is for ${String(config.base_model_name_or_path)}@${String(config.revision)}, this policy is ${TINY_BASE_MODEL}@${revision}`,
+      `${dir}/${ADAPTER_CONFIG_FILE}`,
+    );
   }
   if (config.peft_type !== 'LORA' || typeof config.lora_alpha !== 'number' || typeof config.r !== 'number') {
     throw new ValidationError('needs peft_type "LORA", numeric r and lora_alpha', `${dir}/${ADAPTER_CONFIG_FILE}`);

@@ -69,8 +69,7 @@ function startWorker(jobDir: string, options: LocalTrainerOptions): void {
     env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
   });
   closeSync(log);
-  const recordStartFailure = (reason: string) =>
-    writeFileSync(join(jobDir, 'error.json'), JSON.stringify({ error: `could not start ${python}: ${reason}` }));
+  const recordStartFailure = (reason: string) => writeFileSync(join(jobDir, 'error.json'), JSON.stringify({ error: `could not start ${python}: ${reason}` }));
   // A missing executable leaves pid undefined at once; the 'error' event with the reason comes a tick later.
   child.on('error', (error) => recordStartFailure(error.message));
   if (child.pid === undefined) recordStartFailure('no process was created');

@@ -7,7 +7,7 @@
  * The SDK is npm `modal` pinned at exactly 0.11.1 ("Modal SDK for JavaScript/TypeScript"); the registry's
  * `latest` tag of `modal` is an unrelated browser package. Modal documents Node 22; 0.11.1 loads on Node 20 too.
  */
-import type { FunctionCall, Function_, ModalClient } from 'modal';
+import type { Function_, FunctionCall, ModalClient } from 'modal';
 import { NotFoundError, PluginError, SiaError, ValidationError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { Trainer, TrainerStatus, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
@@ -120,10 +120,13 @@ function pollOutcome(handle: string, error: unknown, sdk: ModalSdk): TrainerStat
   // `instanceof FunctionTimeoutError` (deprecated compatibility), so the other order would fail running jobs.
   if (error instanceof sdk.TimeoutError) return RUNNING;
   if (error instanceof sdk.FunctionTimeoutError) {
-    return failed(`Modal call ${handle} ran past the train function's own execution timeout (timeout= in gpu/modal_app.py); raise it or train on a smaller batch: ${detail}`);
+    return failed(
+      `Modal call ${handle} ran past the train function's own execution timeout (timeout= in gpu/modal_app.py); raise it or train on a smaller batch: ${detail}`,
+    );
   }
   if (error instanceof sdk.RemoteError) return failed(`the train function failed on Modal (call ${handle}): ${detail}`);
-  if (error instanceof sdk.InternalFailure) return failed(`Modal had an internal failure running call ${handle} (Modal's fault, not the job's; submitting again may succeed): ${detail}`);
+  if (error instanceof sdk.InternalFailure)
+    return failed(`Modal had an internal failure running call ${handle} (Modal's fault, not the job's; submitting again may succeed): ${detail}`);
   if (isNotFound(error, sdk)) {
     return failed(`Modal has no function call ${handle}: it expired, or MODAL_TOKEN_ID/environment point at another workspace: ${detail}`);
   }
@@ -135,10 +138,15 @@ function sdkError(error: unknown, sdk: ModalSdk, context: string): SiaError {
   if (error instanceof SiaError) return error;
   const message = `${context}: ${messageOf(error)}`;
   if (isNotFound(error, sdk)) {
-    return new NotFoundError(message, { cause: error, hint: 'deploy it with `modal deploy gpu/modal_app.py` (Modal Python SDK >= 1.2) in the same workspace and environment as `modal.environment`' });
+    return new NotFoundError(message, {
+      cause: error,
+      hint: 'deploy it with `modal deploy gpu/modal_app.py` (Modal Python SDK >= 1.2) in the same workspace and environment as `modal.environment`',
+    });
   }
-  if (error instanceof sdk.InvalidError) return new ValidationError(message, 'modal', { cause: error, hint: 'check the `modal` section of the sia config and the MODAL_* variables' });
-  if (error instanceof sdk.ResourceExhaustedError) return new PluginError('modal', message, { cause: error, hint: 'a Modal quota, capacity or rate limit was hit; wait, or raise the workspace limits' });
+  if (error instanceof sdk.InvalidError)
+    return new ValidationError(message, 'modal', { cause: error, hint: 'check the `modal` section of the sia config and the MODAL_* variables' });
+  if (error instanceof sdk.ResourceExhaustedError)
+    return new PluginError('modal', message, { cause: error, hint: 'a Modal quota, capacity or rate limit was hit; wait, or raise the workspace limits' });
   if (error instanceof sdk.InternalFailure) return new PluginError('modal', message, { cause: error, hint: 'a retryable fault inside Modal; try again' });
   return new PluginError('modal', message, { cause: error, hint: SETUP_HINT });
 }
@@ -156,7 +164,10 @@ let sdkModule: Promise<ModalSdk> | null = null;
 function loadSdk(): Promise<ModalSdk> {
   sdkModule ??= import('modal').catch((cause: unknown) => {
     sdkModule = null;
-    throw new PluginError('modal', `cannot load the Modal JS SDK: ${messageOf(cause)}`, { hint: `reinstall sia's dependencies (npm ci); they pin modal@${MODAL_SDK_VERSION}`, cause });
+    throw new PluginError('modal', `cannot load the Modal JS SDK: ${messageOf(cause)}`, {
+      hint: `reinstall sia's dependencies (npm ci); they pin modal@${MODAL_SDK_VERSION}`,
+      cause,
+    });
   });
   return sdkModule;
 }
@@ -173,7 +184,9 @@ async function loadModalClient(): Promise<ModalClientLike> {
   const { tokenId, tokenSecret, oauthRefreshToken } = client.profile;
   if (!(tokenId && tokenSecret) && !oauthRefreshToken) {
     client.close();
-    throw new PluginError('modal', 'no Modal credentials: MODAL_TOKEN_ID/MODAL_TOKEN_SECRET are unset and ~/.modal.toml has no active profile', { hint: SETUP_HINT });
+    throw new PluginError('modal', 'no Modal credentials: MODAL_TOKEN_ID/MODAL_TOKEN_SECRET are unset and ~/.modal.toml has no active profile', {
+      hint: SETUP_HINT,
+    });
   }
   return client; // assignable to the port: the compile-time proof that the real SDK offers every call we make
 }

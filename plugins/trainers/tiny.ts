@@ -3,16 +3,17 @@
  * settings, and writes the adapter in the PEFT layout at `adapter_out`. The handle encodes job id and adapter_out,
  * so after a restart of sia `poll` still finds a finished adapter on disk.
  */
-import { basename, join } from 'node:path';
+
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { IntegrityError, ValidationError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { AdapterManifest, Trainer, TrainerStatus, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
-import { createAdapter, resolveTargets, type TinyAdapter } from '../../core/tiny/adapter.ts';
 import { createAdamState } from '../../core/tiny/adam.ts';
-import { createBaseWeights, DEFAULT_TINY_CONFIG, TINY_BASE_MODEL, tinyBaseRevision, type TinyModelConfig } from '../../core/tiny/model.ts';
+import { createAdapter, resolveTargets, type TinyAdapter } from '../../core/tiny/adapter.ts';
+import { createBaseWeights, DEFAULT_TINY_CONFIG, TINY_BASE_MODEL, type TinyModelConfig, tinyBaseRevision } from '../../core/tiny/model.ts';
 import { deriveSeed, seededRandom, shuffled } from '../../core/tiny/random.ts';
-import { prepareRows, trainStep, type PreparedRow } from '../../core/tiny/training.ts';
+import { type PreparedRow, prepareRows, trainStep } from '../../core/tiny/training.ts';
 import { MANIFEST_FILE, METRICS_FILE, readTinyAdapter, verifyAdapterDir, writeTinyAdapter } from './adapter-files.ts';
 import { encodeBatch, parseTrainJob, parseTrainRows } from './job-schema.ts';
 
@@ -31,7 +32,8 @@ export interface TinyTrainerOptions {
 }
 
 const HANDLE_PREFIX = 'tiny:';
-const encodeHandle = (job: TrainJob): string => HANDLE_PREFIX + Buffer.from(JSON.stringify({ job_id: job.job_id, adapter_out: job.adapter_out })).toString('base64url');
+const encodeHandle = (job: TrainJob): string =>
+  HANDLE_PREFIX + Buffer.from(JSON.stringify({ job_id: job.job_id, adapter_out: job.adapter_out })).toString('base64url');
 
 function decodeHandle(handle: string): { job_id: string; adapter_out: string } {
   try {
@@ -64,22 +66,30 @@ export function summarizeMetrics(lines: Array<Record<string, number>>): Record<s
 function checkJob(job: TrainJob, rows: TrainRow[], batchHash: string, config: TinyModelConfig): void {
   if (job.base_model !== TINY_BASE_MODEL) throw new ValidationError(`the tiny trainer trains ${TINY_BASE_MODEL}, not ${job.base_model}`, 'job.base_model');
   const revision = tinyBaseRevision(config);
-  if (job.base_revision !== null && job.base_revision !== revision) throw new ValidationError(`is ${job.base_revision}; this trainer's base weights are ${revision}`, 'job.base_revision');
+  if (job.base_revision !== null && job.base_revision !== revision)
+    throw new ValidationError(`is ${job.base_revision}; this trainer's base weights are ${revision}`, 'job.base_revision');
   if (job.lora.dropout !== 0) throw new ValidationError('the tiny trainer implements no LoRA dropout; use 0', 'job.lora.dropout');
   if (job.lora.target_parameters.length > 0) throw new ValidationError('the tiny policy has no expert parameters to target', 'job.lora.target_parameters');
   if (rows.length === 0) throw new ValidationError('needs at least one row', 'rows');
   if (job.data.n_rows !== rows.length) throw new ValidationError(`says ${job.data.n_rows} rows, ${rows.length} were given`, 'job.data.n_rows');
-  if (batchHash !== job.data.sha256) throw new IntegrityError(`job ${job.job_id}: rows hash to ${batchHash} (encodeBatch), job.data.sha256 says ${job.data.sha256}`);
+  if (batchHash !== job.data.sha256)
+    throw new IntegrityError(`job ${job.job_id}: rows hash to ${batchHash} (encodeBatch), job.data.sha256 says ${job.data.sha256}`);
 }
 
 function startingAdapter(job: TrainJob, config: TinyModelConfig): { adapter: TinyAdapter; parent: string | null } {
   if (job.adapter_in === null) {
     const targets = resolveTargets(job.lora.target_modules);
-    return { adapter: createAdapter(config, { rank: job.lora.rank, alpha: job.lora.alpha, targets, seed: deriveSeed(job.optim.seed, 'lora-init') }), parent: null };
+    return {
+      adapter: createAdapter(config, { rank: job.lora.rank, alpha: job.lora.alpha, targets, seed: deriveSeed(job.optim.seed, 'lora-init') }),
+      parent: null,
+    };
   }
   const loaded = readTinyAdapter(job.adapter_in, config);
   if (loaded.rank !== job.lora.rank || loaded.adapter.alpha !== job.lora.alpha) {
-    throw new ValidationError(`adapter_in has r=${loaded.rank}, alpha=${loaded.adapter.alpha}; the job asks r=${job.lora.rank}, alpha=${job.lora.alpha}`, 'job.lora');
+    throw new ValidationError(
+      `adapter_in has r=${loaded.rank}, alpha=${loaded.adapter.alpha}; the job asks r=${job.lora.rank}, alpha=${job.lora.alpha}`,
+      'job.lora',
+    );
   }
   return { adapter: loaded.adapter, parent: loaded.manifest.adapter_id };
 }
@@ -129,11 +139,17 @@ export function createTinyTrainer(options: TinyTrainerOptions = {}): Trainer {
   /** After a restart the job map is empty: a finished adapter on disk is still a completed job. */
   function recover(handle: string): TrainerStatus {
     const { job_id, adapter_out } = decodeHandle(handle);
-    if (!existsSync(join(adapter_out, MANIFEST_FILE))) return { state: 'failed', error: `job ${job_id} is not running in this process and left no adapter at ${adapter_out}; resubmit it` };
+    if (!existsSync(join(adapter_out, MANIFEST_FILE)))
+      return { state: 'failed', error: `job ${job_id} is not running in this process and left no adapter at ${adapter_out}; resubmit it` };
     const manifest: AdapterManifest = verifyAdapterDir(adapter_out);
     if (manifest.job_id !== job_id) return { state: 'failed', error: `${adapter_out} holds the adapter of job ${manifest.job_id}, not ${job_id}` };
     const metricsPath = join(adapter_out, METRICS_FILE);
-    const lines = existsSync(metricsPath) ? readFileSync(metricsPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
+    const lines = existsSync(metricsPath)
+      ? readFileSync(metricsPath, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line))
+      : [];
     return { state: 'completed', adapterDir: adapter_out, manifest, metrics: summarizeMetrics(lines) };
   }
 

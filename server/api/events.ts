@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
-import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.ts';
 import type { EventType } from '../../core/events/index.ts';
-import { appendSignal } from './append-signal.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
-import { apiRoute, type ApiRoute } from '../route-spec.ts';
+import { type ApiRoute, apiRoute } from '../route-spec.ts';
 import { EventsPage, EventsQuery, StoredEventSchema, StreamQuery } from '../schemas.ts';
+import { appendSignal } from './append-signal.ts';
 
 export interface StreamTiming {
   /** How often the stream looks for new events (another process may be appending). */
@@ -20,10 +20,21 @@ const STREAM_BATCH = 500;
 export function eventRoutes(store: EventStore, timing: StreamTiming): ApiRoute[] {
   return [
     apiRoute(
-      { path: '/api/events', summary: 'The log, oldest first, a page at a time (cursor: `after` = the previous page’s `next`)', query: EventsQuery, response: EventsPage },
+      {
+        path: '/api/events',
+        summary: 'The log, oldest first, a page at a time (cursor: `after` = the previous page’s `next`)',
+        query: EventsQuery,
+        response: EventsPage,
+      },
       (c, { query }) => {
         const head = store.head();
-        const events = store.read({ after: query.after, upTo: head, limit: query.limit + 1, streamId: query.stream, types: query.types as EventType[] | undefined });
+        const events = store.read({
+          after: query.after,
+          upTo: head,
+          limit: query.limit + 1,
+          streamId: query.stream,
+          types: query.types as EventType[] | undefined,
+        });
         const page = events.slice(0, query.limit);
         return c.json({ events: page, next: page.length ? page[page.length - 1].position : query.after, hasMore: events.length > query.limit, head });
       },

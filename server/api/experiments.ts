@@ -3,7 +3,7 @@ import type { EventData } from '../../core/events/index.ts';
 import { LineageBodies } from '../lineage-body.ts';
 import { experimentListItem, findExperiment } from '../lineage-view.ts';
 import type { LineageReader } from '../read-model.ts';
-import { apiRoute, type ApiRoute } from '../route-spec.ts';
+import { type ApiRoute, apiRoute } from '../route-spec.ts';
 import { AuditBody, EmptyQuery, ExperimentDetail, ExperimentList, IdParams, LineageBody, LineageQuery } from '../schemas.ts';
 
 export function experimentRoutes(reader: LineageReader): ApiRoute[] {

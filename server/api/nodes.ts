@@ -1,12 +1,12 @@
-import { createRequestReader } from '../../gateway/request-blobs.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IntegrityError, NotFoundError } from '../../core/errors.ts';
 import type { LineageNode, LineageState } from '../../core/projections/lineage.ts';
+import { createRequestReader } from '../../gateway/request-blobs.ts';
 import { findNode, nearestAncestor, nodeView } from '../lineage-view.ts';
 import type { LineageReader } from '../read-model.ts';
-import { apiRoute, type ApiRoute } from '../route-spec.ts';
+import { type ApiRoute, apiRoute } from '../route-spec.ts';
 import { EmptyQuery, IdParams, NodeDetail, PageQuery, StepsPage } from '../schemas.ts';
 
 const MANIFEST_MAX_BYTES = 1 << 20;
@@ -27,7 +27,14 @@ export function nodeRoutes(reader: LineageReader): ApiRoute[] {
         const node = findNode(state, params.id);
         const experiment = state.experiments[node.experimentId];
         const runs = node.runIds.map((runId) => ({ runId, ...state.runs[runId] }));
-        return c.json({ position, node: nodeView(experiment, node), scaffold: scaffoldOf(reader, state, node), adapter: adapterOf(reader, state, node), runs, decisions: decisionsFrom(reader, experiment, node) });
+        return c.json({
+          position,
+          node: nodeView(experiment, node),
+          scaffold: scaffoldOf(reader, state, node),
+          adapter: adapterOf(reader, state, node),
+          runs,
+          decisions: decisionsFrom(reader, experiment, node),
+        });
       },
     ),
 
@@ -49,7 +56,14 @@ export function nodeRoutes(reader: LineageReader): ApiRoute[] {
         const inline = createRequestReader(reader.store);
         const steps = page.flatMap((event) =>
           event.type === 'run.step_recorded'
-            ? [{ position: event.position, index: event.data.index, exampleId: event.data.exampleId, step: event.data.step.kind === 'llm_call' ? inline(event.data.step) : event.data.step }]
+            ? [
+                {
+                  position: event.position,
+                  index: event.data.index,
+                  exampleId: event.data.exampleId,
+                  step: event.data.step.kind === 'llm_call' ? inline(event.data.step) : event.data.step,
+                },
+              ]
             : [],
         );
         return c.json({
@@ -79,7 +93,8 @@ function scaffoldOf(reader: LineageReader, state: LineageState, node: LineageNod
   const author = nearestAncestor(state, node, (candidate) => candidate.kind !== 'weights');
   if (!author) throw new NotFoundError(`node ${node.id} has no scaffold.proposed ancestor`);
   const event = reader.eventAt(author.position);
-  if (event.type !== 'scaffold.proposed') throw new IntegrityError(`position ${author.position} should hold node ${author.id}'s scaffold.proposed`, author.position);
+  if (event.type !== 'scaffold.proposed')
+    throw new IntegrityError(`position ${author.position} should hold node ${author.id}'s scaffold.proposed`, author.position);
   const { data } = event;
   return {
     scaffoldId: data.scaffoldId,
@@ -98,7 +113,8 @@ function adapterOf(reader: LineageReader, state: LineageState, node: LineageNode
   const trainer = nearestAncestor(state, node, isTrainer) ?? Object.values(state.nodes).find(isTrainer);
   if (!trainer) return null;
   const event = reader.eventAt(trainer.position);
-  if (event.type !== 'weights.checkpointed') throw new IntegrityError(`position ${trainer.position} should hold node ${trainer.id}'s weights.checkpointed`, trainer.position);
+  if (event.type !== 'weights.checkpointed')
+    throw new IntegrityError(`position ${trainer.position} should hold node ${trainer.id}'s weights.checkpointed`, trainer.position);
   const { adapterId, parentAdapterId, baseModel, algorithm, hyperparams, files, uri } = event.data;
   return { adapterId, parentAdapterId, baseModel, algorithm, hyperparams, files, uri, manifest: readManifest(uri) };
 }

@@ -4,8 +4,18 @@ import { nodePage } from './node-page.js';
 
 // Events that change what the pages show; the stream sends only these.
 const LIVE_TYPES = [
-  'experiment.created', 'experiment.finished', 'scaffold.proposed', 'scaffold.accepted', 'scaffold.rejected',
-  'weights.checkpointed', 'weights.accepted', 'weights.rejected', 'feedback.decided', 'run.started', 'run.finished', 'audit.performed',
+  'experiment.created',
+  'experiment.finished',
+  'scaffold.proposed',
+  'scaffold.accepted',
+  'scaffold.rejected',
+  'weights.checkpointed',
+  'weights.accepted',
+  'weights.rejected',
+  'feedback.decided',
+  'run.started',
+  'run.finished',
+  'audit.performed',
 ];
 
 const view = document.getElementById('view');
@@ -25,7 +35,11 @@ async function experimentsPage() {
       : h(
           'table',
           { id: 'experiments' },
-          h('tr', {}, ['experiment', 'task', 'mode', 'status', 'nodes', 'best dev', 'best holdout', 'created'].map((name) => h('th', {}, name))),
+          h(
+            'tr',
+            {},
+            ['experiment', 'task', 'mode', 'status', 'nodes', 'best dev', 'best holdout', 'created'].map((name) => h('th', {}, name)),
+          ),
           experiments
             .slice()
             .reverse()
@@ -64,7 +78,10 @@ async function render() {
   const scrollY = window.scrollY;
   try {
     current = await route()();
-    fill(crumbs, current.title.flatMap(([text, href], i) => [i ? ' / ' : '', href ? link(href, text) : h('span', {}, text)]));
+    fill(
+      crumbs,
+      current.title.flatMap(([text, href], i) => [i ? ' / ' : '', href ? link(href, text) : h('span', {}, text)]),
+    );
     document.body.dataset.position = String(current.position);
     window.scrollTo(0, scrollY);
     follow(current.position);

@@ -19,12 +19,22 @@ export function scoreCurves(nodes) {
   const y = (value) => HEIGHT - PAD.bottom - ((value - low) / (high - low || 1)) * (HEIGHT - PAD.top - PAD.bottom);
 
   const ticks = Array.from({ length: 5 }, (_, i) => low + ((high - low) * i) / 4);
-  const iterationTicks = Array.from(new Set(Array.from({ length: Math.min(lastIteration, 10) + 1 }, (_, i) => Math.round((i * lastIteration) / Math.min(lastIteration, 10)))));
+  const iterationTicks = Array.from(
+    new Set(Array.from({ length: Math.min(lastIteration, 10) + 1 }, (_, i) => Math.round((i * lastIteration) / Math.min(lastIteration, 10)))),
+  );
   const axes = [
-    ...ticks.map((tick) => [s('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(tick), y2: y(tick) }), s('text', { x: PAD.left - 6, y: y(tick) + 4, 'text-anchor': 'end' }, tick.toFixed(2))]),
+    ...ticks.map((tick) => [
+      s('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(tick), y2: y(tick) }),
+      s('text', { x: PAD.left - 6, y: y(tick) + 4, 'text-anchor': 'end' }, tick.toFixed(2)),
+    ]),
     ...iterationTicks.map((tick) => s('text', { x: x(tick), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, tick)),
     s('text', { x: (WIDTH + PAD.left) / 2, y: HEIGHT - 4, 'text-anchor': 'middle', class: 'muted' }, 'iteration'),
-    s('g', { class: 'axis' }, s('line', { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: HEIGHT - PAD.bottom }), s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: HEIGHT - PAD.bottom, y2: HEIGHT - PAD.bottom })),
+    s(
+      'g',
+      { class: 'axis' },
+      s('line', { x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: HEIGHT - PAD.bottom }),
+      s('line', { x1: PAD.left, x2: WIDTH - PAD.right, y1: HEIGHT - PAD.bottom, y2: HEIGHT - PAD.bottom }),
+    ),
   ];
   const kept = scored.filter((node) => node.status !== 'rejected').sort((a, b) => a.iteration - b.iteration || a.position - b.position);
   const curves = SPLITS.map((split) => {
@@ -33,8 +43,18 @@ export function scoreCurves(nodes) {
   });
   const dots = scored.flatMap((node) =>
     SPLITS.filter((split) => node.scores[split] !== undefined).map((split) =>
-      s('circle', { class: `dot ${split}${node.status === 'rejected' ? '' : ' kept'}`, cx: x(node.iteration), cy: y(node.scores[split]), r: 3.5 }, s('title', {}, `${node.id} · ${split} ${score(node.scores[split])} (${node.status})`)),
+      s(
+        'circle',
+        { class: `dot ${split}${node.status === 'rejected' ? '' : ' kept'}`, cx: x(node.iteration), cy: y(node.scores[split]), r: 3.5 },
+        s('title', {}, `${node.id} · ${split} ${score(node.scores[split])} (${node.status})`),
+      ),
     ),
   );
-  return s('svg', { id: 'score-curves', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'score curves' }, axes, curves, dots);
+  return s(
+    'svg',
+    { id: 'score-curves', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'score curves' },
+    axes,
+    curves,
+    dots,
+  );
 }

@@ -11,36 +11,93 @@ export async function nodePage(view, id) {
 
   fill(
     view,
-    h('h1', {}, shortId(node.id, node.experimentId), ' ', h('span', { class: `badge ${node.kind}` }, node.kind), ' ', h('span', { class: `badge ${node.status}` }, node.status)),
+    h(
+      'h1',
+      {},
+      shortId(node.id, node.experimentId),
+      ' ',
+      h('span', { class: `badge ${node.kind}` }, node.kind),
+      ' ',
+      h('span', { class: `badge ${node.status}` }, node.status),
+    ),
     h('p', {}, node.rationale),
     h(
       'table',
       {},
       h('tr', {}, h('th', {}, 'iteration'), h('td', {}, node.iteration)),
-      h('tr', {}, h('th', {}, 'parent'), h('td', {}, node.parentId ? link(`#/nodes/${encodeURIComponent(node.parentId)}`, shortId(node.parentId, node.experimentId)) : '—')),
+      h(
+        'tr',
+        {},
+        h('th', {}, 'parent'),
+        h('td', {}, node.parentId ? link(`#/nodes/${encodeURIComponent(node.parentId)}`, shortId(node.parentId, node.experimentId)) : '—'),
+      ),
       h('tr', {}, h('th', {}, 'scaffold'), h('td', {}, h('code', {}, scaffold.scaffoldId.slice(0, 16)))),
       h('tr', {}, h('th', {}, 'adapter'), h('td', {}, node.adapterId ?? 'base weights')),
       h('tr', {}, h('th', {}, 'author'), h('td', {}, `${node.author}${node.algorithm ? ` · ${node.algorithm}` : ''}`)),
-      h('tr', {}, h('th', {}, 'scores'), h('td', {}, `train ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}`)),
-      node.comparison ? h('tr', {}, h('th', {}, 'gate'), h('td', {}, `${node.comparison.reason} (Δ ${node.comparison.meanDifference.toFixed(3)}, bound ${node.comparison.lowerBound.toFixed(3)})`)) : null,
+      h(
+        'tr',
+        {},
+        h('th', {}, 'scores'),
+        h('td', {}, `train ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}`),
+      ),
+      node.comparison
+        ? h(
+            'tr',
+            {},
+            h('th', {}, 'gate'),
+            h('td', {}, `${node.comparison.reason} (Δ ${node.comparison.meanDifference.toFixed(3)}, bound ${node.comparison.lowerBound.toFixed(3)})`),
+          )
+        : null,
     ),
     h('h2', {}, 'scaffold diff'),
-    scaffold.diff ? h('pre', { id: 'scaffold-diff' }, scaffold.diff.split('\n').map(diffLine)) : h('p', { class: 'muted' }, node.kind === 'weights' ? 'weight update: harness frozen' : 'seed scaffold: no parent to compare with'),
+    scaffold.diff
+      ? h('pre', { id: 'scaffold-diff' }, scaffold.diff.split('\n').map(diffLine))
+      : h('p', { class: 'muted' }, node.kind === 'weights' ? 'weight update: harness frozen' : 'seed scaffold: no parent to compare with'),
     h('h2', {}, 'scaffold files'),
-    h('div', { id: 'scaffold-files' }, scaffold.files.map((file) => h('details', {}, h('summary', {}, `${file.path}${file.path === scaffold.entry ? ' (entry)' : ''}`), h('pre', {}, file.content ?? '(blob missing)')))),
-    adapter ? [h('h2', {}, 'adapter'), h('p', {}, `${adapter.adapterId} · ${adapter.algorithm} on ${adapter.baseModel} · `, h('code', {}, adapter.uri)), h('pre', { id: 'adapter-manifest' }, JSON.stringify(adapter.manifest ?? { files: adapter.files, hyperparams: adapter.hyperparams }, null, 2))] : null,
+    h(
+      'div',
+      { id: 'scaffold-files' },
+      scaffold.files.map((file) =>
+        h('details', {}, h('summary', {}, `${file.path}${file.path === scaffold.entry ? ' (entry)' : ''}`), h('pre', {}, file.content ?? '(blob missing)')),
+      ),
+    ),
+    adapter
+      ? [
+          h('h2', {}, 'adapter'),
+          h('p', {}, `${adapter.adapterId} · ${adapter.algorithm} on ${adapter.baseModel} · `, h('code', {}, adapter.uri)),
+          h('pre', { id: 'adapter-manifest' }, JSON.stringify(adapter.manifest ?? { files: adapter.files, hyperparams: adapter.hyperparams }, null, 2)),
+        ]
+      : null,
     decisions.length ? [h('h2', {}, 'decisions from this node'), evidenceTable(decisions)] : null,
     h('h2', {}, 'runs'),
     h(
       'table',
       {},
       h('tr', {}, h('th', {}, 'run'), h('th', {}, 'split'), h('th', {}, 'purpose'), h('th', {}, 'score'), h('th', {}, '')),
-      runs.map((run) => h('tr', {}, h('td', {}, shortId(run.runId, node.experimentId)), h('td', {}, run.split), h('td', {}, run.purpose), h('td', { class: 'num' }, score(run.score)), h('td', {}, h('button', { onclick: () => showRun(run.runId) }, 'steps')))),
+      runs.map((run) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, shortId(run.runId, node.experimentId)),
+          h('td', {}, run.split),
+          h('td', {}, run.purpose),
+          h('td', { class: 'num' }, score(run.score)),
+          h('td', {}, h('button', { onclick: () => showRun(run.runId) }, 'steps')),
+        ),
+      ),
     ),
     steps,
   );
   if (runs.length) await showRun(runs[0].runId);
-  return { position, title: [['experiments', '#/'], [node.experimentId, `#/experiments/${encodeURIComponent(node.experimentId)}`], [shortId(node.id, node.experimentId), null]], live: true };
+  return {
+    position,
+    title: [
+      ['experiments', '#/'],
+      [node.experimentId, `#/experiments/${encodeURIComponent(node.experimentId)}`],
+      [shortId(node.id, node.experimentId), null],
+    ],
+    live: true,
+  };
 }
 
 /** Each decision and how much of the train evidence the Feedback-Agent's prompt carried. */
@@ -49,7 +106,16 @@ function evidenceTable(decisions) {
   return h(
     'table',
     { id: 'evidence' },
-    h('tr', {}, h('th', {}, 'iteration'), h('th', {}, 'decision'), h('th', {}, 'train items shown'), h('th', {}, 'evidence bytes shown'), h('th', {}, 'failure kinds shown'), h('th', {}, 'prompt tokens')),
+    h(
+      'tr',
+      {},
+      h('th', {}, 'iteration'),
+      h('th', {}, 'decision'),
+      h('th', {}, 'train items shown'),
+      h('th', {}, 'evidence bytes shown'),
+      h('th', {}, 'failure kinds shown'),
+      h('th', {}, 'prompt tokens'),
+    ),
     decisions.map(({ iteration, kind, algorithm, evidence: e }) =>
       h(
         'tr',
@@ -71,7 +137,9 @@ function evidenceTable(decisions) {
 
 async function loadSteps(container, runId, after, fresh) {
   const page = await api(`/api/runs/${encodeURIComponent(runId)}/steps?after=${after}&limit=50`);
-  const rows = page.steps.map((entry) => h('tr', {}, h('td', { class: 'num' }, entry.index), h('td', {}, entry.exampleId ?? ''), h('td', {}, entry.step.kind), h('td', {}, describe(entry.step))));
+  const rows = page.steps.map((entry) =>
+    h('tr', {}, h('td', { class: 'num' }, entry.index), h('td', {}, entry.exampleId ?? ''), h('td', {}, entry.step.kind), h('td', {}, describe(entry.step))),
+  );
   let table = container.querySelector('table');
   if (fresh || !table) {
     table = h('table', { class: 'steps' }, h('tr', {}, h('th', {}, '#'), h('th', {}, 'example'), h('th', {}, 'kind'), h('th', {}, 'detail')));

@@ -45,7 +45,11 @@ export function lineageTree(nodes, experiment, onOpen) {
     return s(
       'g',
       { class: classes, 'data-node-id': node.id, transform: `translate(${x},${y})`, onclick: () => onOpen(node.id) },
-      s('title', {}, `${node.id}\n${node.kind} · ${node.status}${node.algorithm ? ` · ${node.algorithm}` : ''}\ntrain ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}\n${node.rationale}`),
+      s(
+        'title',
+        {},
+        `${node.id}\n${node.kind} · ${node.status}${node.algorithm ? ` · ${node.algorithm}` : ''}\ntrain ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}\n${node.rationale}`,
+      ),
       s('circle', { r: RADIUS }),
       s('text', { y: 4, 'text-anchor': 'middle', class: 'glyph' }, node.kind === 'weights' ? 'W' : node.kind === 'seed' ? 'S' : 'H'),
       s('text', { x: RADIUS + 4, y: -2 }, shortId(node.id, experiment.id)),

@@ -18,7 +18,10 @@ export function runEventStoreContract(name: string, make: () => EventStore): voi
       expect(store.streamVersion('nope')).toBe(0);
       expect(store.head()).toBe(3);
       const read = store.read({ streamId: 'run-a' });
-      expect(read.map((event) => [event.position, event.streamVersion, event.id])).toEqual([[1, 1, 'e1'], [2, 2, 'e2']]);
+      expect(read.map((event) => [event.position, event.streamVersion, event.id])).toEqual([
+        [1, 1, 'e1'],
+        [2, 2, 'e2'],
+      ]);
     });
 
     it('stores an event id once: appending it again is a no-op reporting the stored position', () => {
@@ -62,7 +65,10 @@ export function runEventStoreContract(name: string, make: () => EventStore): voi
     it('reads with after, upTo, limit and type filters', () => {
       const store = make();
       store.append('experiment-x', [experimentCreated('x')]);
-      store.append('run-a', Array.from({ length: 5 }, (_, i) => logEvent(`e${i}`, 'a', i)));
+      store.append(
+        'run-a',
+        Array.from({ length: 5 }, (_, i) => logEvent(`e${i}`, 'a', i)),
+      );
       expect(store.read({ after: 2, limit: 2 }).map((event) => event.position)).toEqual([3, 4]);
       expect(store.read({ upTo: 2 }).map((event) => event.position)).toEqual([1, 2]);
       expect(store.read({ types: ['experiment.created'] }).map((event) => event.id)).toEqual(['x-created']);

@@ -1,7 +1,7 @@
 /** The contract every PolicyModel keeps: guided choice, logprobs, usage, seeds, adapters. */
 import { describe, expect, it } from 'vitest';
-import { harnessRunner } from '../support/contract-harness.ts';
 import type { ChatRequest, PolicyModel } from '../../core/ports/policy-model.ts';
+import { harnessRunner } from '../support/contract-harness.ts';
 
 export interface PolicyHarness {
   policy: PolicyModel;
@@ -37,38 +37,50 @@ export function policyModelContract(name: string, setup: () => Promise<PolicyHar
   describe(`policy model contract: ${name}`, () => {
     const withHarness = harnessRunner(name, setup);
 
-    it('declares guided choice and logprobs support', withHarness(async ({ policy }) => {
-      expect(policy.flags.guidedChoice).toBe(true);
-      expect(policy.flags.logprobs).toBe(true);
-      expect(policy.id.length).toBeGreaterThan(0);
-    }));
+    it(
+      'declares guided choice and logprobs support',
+      withHarness(async ({ policy }) => {
+        expect(policy.flags.guidedChoice).toBe(true);
+        expect(policy.flags.logprobs).toBe(true);
+        expect(policy.id.length).toBeGreaterThan(0);
+      }),
+    );
 
-    it('answers a guided request with one of the candidates, with logprobs <= 0 and usage', withHarness(async ({ policy }) => {
-      for (const request of POLICY_CONTRACT_REQUESTS) {
-        const response = await policy.chat(request);
-        expect(request.guidedChoice).toContain(response.content);
-        expect(response.logprobs.length).toBeGreaterThan(0);
-        for (const logprob of response.logprobs) expect(logprob).toBeLessThanOrEqual(0);
-        expect(Number.isInteger(response.usage.promptTokens) && response.usage.promptTokens > 0).toBe(true);
-        expect(Number.isInteger(response.usage.completionTokens) && response.usage.completionTokens > 0).toBe(true);
-        for (const id of response.tokenIds) expect(Number.isInteger(id) && id >= 0).toBe(true);
-      }
-    }));
+    it(
+      'answers a guided request with one of the candidates, with logprobs <= 0 and usage',
+      withHarness(async ({ policy }) => {
+        for (const request of POLICY_CONTRACT_REQUESTS) {
+          const response = await policy.chat(request);
+          expect(request.guidedChoice).toContain(response.content);
+          expect(response.logprobs.length).toBeGreaterThan(0);
+          for (const logprob of response.logprobs) expect(logprob).toBeLessThanOrEqual(0);
+          expect(Number.isInteger(response.usage.promptTokens) && response.usage.promptTokens > 0).toBe(true);
+          expect(Number.isInteger(response.usage.completionTokens) && response.usage.completionTokens > 0).toBe(true);
+          for (const id of response.tokenIds) expect(Number.isInteger(id) && id >= 0).toBe(true);
+        }
+      }),
+    );
 
-    it('gives the same answer twice for the same seed where the provider is deterministic', withHarness(async ({ policy, deterministicForSeed }, skip) => {
-      if (!deterministicForSeed) return skip('not deterministic for a seed');
-      const request = POLICY_CONTRACT_REQUESTS[0] as ChatRequest;
-      const first = await policy.chat(request);
-      const second = await policy.chat(request);
-      expect(second.content).toBe(first.content);
-      expect(second.logprobs).toEqual(first.logprobs);
-      expect(second.tokenIds).toEqual(first.tokenIds);
-    }));
+    it(
+      'gives the same answer twice for the same seed where the provider is deterministic',
+      withHarness(async ({ policy, deterministicForSeed }, skip) => {
+        if (!deterministicForSeed) return skip('not deterministic for a seed');
+        const request = POLICY_CONTRACT_REQUESTS[0] as ChatRequest;
+        const first = await policy.chat(request);
+        const second = await policy.chat(request);
+        expect(second.content).toBe(first.content);
+        expect(second.logprobs).toEqual(first.logprobs);
+        expect(second.tokenIds).toEqual(first.tokenIds);
+      }),
+    );
 
-    it('starts on base weights and can switch back to them', withHarness(async ({ policy }) => {
-      expect(policy.adapterId).toBeNull();
-      await policy.useAdapter(null);
-      expect(policy.adapterId).toBeNull();
-    }));
+    it(
+      'starts on base weights and can switch back to them',
+      withHarness(async ({ policy }) => {
+        expect(policy.adapterId).toBeNull();
+        await policy.useAdapter(null);
+        expect(policy.adapterId).toBeNull();
+      }),
+    );
   });
 }

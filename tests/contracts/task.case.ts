@@ -69,14 +69,18 @@ export function runTaskContract(make: () => Task | Promise<Task>, options: TaskC
       expect(task.metric.name.length).toBeGreaterThan(0);
     });
 
-    it('splits are deterministic per seed, non-empty, disjoint and seed-dependent', () => {
-      const splits = task.splits(seed);
-      expect(canonicalJson(again.splits(seed))).toBe(canonicalJson(splits));
-      const ids = [...splits.train, ...splits.dev, ...splits.holdout].map((example) => example.id);
-      for (const part of [splits.train, splits.dev, splits.holdout]) expect(part.length).toBeGreaterThan(0);
-      expect(new Set(ids).size).toBe(ids.length);
-      expect(canonicalJson(task.splits(seed + 1))).not.toBe(canonicalJson(splits));
-    }, timeout);
+    it(
+      'splits are deterministic per seed, non-empty, disjoint and seed-dependent',
+      () => {
+        const splits = task.splits(seed);
+        expect(canonicalJson(again.splits(seed))).toBe(canonicalJson(splits));
+        const ids = [...splits.train, ...splits.dev, ...splits.holdout].map((example) => example.id);
+        for (const part of [splits.train, splits.dev, splits.holdout]) expect(part.length).toBeGreaterThan(0);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(canonicalJson(task.splits(seed + 1))).not.toBe(canonicalJson(splits));
+      },
+      timeout,
+    );
 
     it('views hold only id and input, with no trace of the label', () => {
       const splits = task.splits(seed);
@@ -94,53 +98,69 @@ export function runTaskContract(make: () => Task | Promise<Task>, options: TaskC
       expect(again.verifier.hash).toBe(task.verifier.hash);
     });
 
-    it('gives reward 0 to missing or garbage output', async () => {
-      for (const example of sample()) {
-        for (const output of GARBAGE_OUTPUTS) {
-          const verdict = await score(example, output);
-          expect(verdict.reward, `output ${JSON.stringify(output)} on ${example.id}`).toBe(0);
-          expect(typeof verdict.metric).toBe('number');
-        }
-      }
-    }, timeout);
-
-    it('gives full reward to the label-equivalent output', async () => {
-      for (const example of sample()) {
-        const verdict = await score(example, toOutput(example));
-        expect(verdict.reward, example.id).toBeGreaterThanOrEqual(fullReward - 1e-9);
-        expect(Number.isFinite(verdict.metric)).toBe(true);
-      }
-    }, timeout);
-
-    it('aggregates over every item: a missing answer lowers the score and is not dropped', async () => {
-      const examples = sample();
-      const perfect = await Promise.all(examples.map((example) => score(example, toOutput(example))));
-      const missing = await score(examples[0], null);
-      const aggregate = task.aggregate ?? ((verdicts: Verdict[]) => verdicts.reduce((sum, v) => sum + v.metric, 0) / verdicts.length);
-      const withMissing = aggregate([missing, ...perfect.slice(1)]);
-      expect(withMissing).not.toBe(aggregate(perfect.slice(1)));
-      if (task.metric.higherIsBetter) expect(withMissing).toBeLessThan(aggregate(perfect));
-      else expect(withMissing).toBeGreaterThan(aggregate(perfect));
-    }, timeout);
-
-    it('perturbations return valid, deterministic, scoreable examples under new ids', async () => {
-      expect(task.perturbations.length).toBeGreaterThan(0);
-      for (const perturbation of task.perturbations) {
+    it(
+      'gives reward 0 to missing or garbage output',
+      async () => {
         for (const example of sample()) {
-          const changed = perturbation.apply(example, 5);
-          expect(canonicalJson(perturbation.apply(example, 5)), perturbation.name).toBe(canonicalJson(changed));
-          expect(typeof changed.id).toBe('string');
-          expect(changed.id, perturbation.name).not.toBe(example.id);
-          expect(changed.input).toBeDefined();
-          expect(changed.label).toBeDefined();
-          expect(Object.keys(task.view(changed)).sort()).toEqual(['id', 'input']);
-          if (options.scorePerturbed !== false) {
-            const verdict = await score(changed, toOutput(changed));
-            expect(verdict.reward, `${perturbation.name} on ${example.id}`).toBeGreaterThanOrEqual(fullReward - 1e-9);
+          for (const output of GARBAGE_OUTPUTS) {
+            const verdict = await score(example, output);
+            expect(verdict.reward, `output ${JSON.stringify(output)} on ${example.id}`).toBe(0);
+            expect(typeof verdict.metric).toBe('number');
           }
         }
-      }
-    }, timeout);
+      },
+      timeout,
+    );
+
+    it(
+      'gives full reward to the label-equivalent output',
+      async () => {
+        for (const example of sample()) {
+          const verdict = await score(example, toOutput(example));
+          expect(verdict.reward, example.id).toBeGreaterThanOrEqual(fullReward - 1e-9);
+          expect(Number.isFinite(verdict.metric)).toBe(true);
+        }
+      },
+      timeout,
+    );
+
+    it(
+      'aggregates over every item: a missing answer lowers the score and is not dropped',
+      async () => {
+        const examples = sample();
+        const perfect = await Promise.all(examples.map((example) => score(example, toOutput(example))));
+        const missing = await score(examples[0], null);
+        const aggregate = task.aggregate ?? ((verdicts: Verdict[]) => verdicts.reduce((sum, v) => sum + v.metric, 0) / verdicts.length);
+        const withMissing = aggregate([missing, ...perfect.slice(1)]);
+        expect(withMissing).not.toBe(aggregate(perfect.slice(1)));
+        if (task.metric.higherIsBetter) expect(withMissing).toBeLessThan(aggregate(perfect));
+        else expect(withMissing).toBeGreaterThan(aggregate(perfect));
+      },
+      timeout,
+    );
+
+    it(
+      'perturbations return valid, deterministic, scoreable examples under new ids',
+      async () => {
+        expect(task.perturbations.length).toBeGreaterThan(0);
+        for (const perturbation of task.perturbations) {
+          for (const example of sample()) {
+            const changed = perturbation.apply(example, 5);
+            expect(canonicalJson(perturbation.apply(example, 5)), perturbation.name).toBe(canonicalJson(changed));
+            expect(typeof changed.id).toBe('string');
+            expect(changed.id, perturbation.name).not.toBe(example.id);
+            expect(changed.input).toBeDefined();
+            expect(changed.label).toBeDefined();
+            expect(Object.keys(task.view(changed)).sort()).toEqual(['id', 'input']);
+            if (options.scorePerturbed !== false) {
+              const verdict = await score(changed, toOutput(changed));
+              expect(verdict.reward, `${perturbation.name} on ${example.id}`).toBeGreaterThanOrEqual(fullReward - 1e-9);
+            }
+          }
+        }
+      },
+      timeout,
+    );
 
     it('canaries, when present, are deterministic and apart from the splits', () => {
       if (!task.canaries) return;

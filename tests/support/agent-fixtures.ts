@@ -35,7 +35,17 @@ export function trajectory(index: number, reward: number, output: unknown = rewa
   const expected = 'A';
   const failure = errors.length ? 'error' : reward >= 1 ? null : 'wrong';
   const calls = [{ messages: [{ role: 'user', content: `question ${index}?` }], completion: String(output) }];
-  return { exampleId: `train-${index}`, input: { question: `question ${index}?` }, expected, output, reward, failure, detail: { correct: reward >= 1 }, errors, calls };
+  return {
+    exampleId: `train-${index}`,
+    input: { question: `question ${index}?` },
+    expected,
+    output,
+    reward,
+    failure,
+    detail: { correct: reward >= 1 },
+    errors,
+    calls,
+  };
 }
 
 export function feedbackContext(overrides: Partial<FeedbackContext> = {}): FeedbackContext {

@@ -1,6 +1,6 @@
 /** A local server speaking Anthropic's Messages API: key auth (x-api-key or bearer), tool_use content blocks, usage; answers from a script. */
 import { Hono } from 'hono';
-import { roughTokens, type RecordedRequest, type ScriptedReply } from './scripted-replies.ts';
+import { type RecordedRequest, roughTokens, type ScriptedReply } from './scripted-replies.ts';
 
 export function createAnthropicMessagesServer(options: { apiKey: string }) {
   const script: ScriptedReply[] = [];
@@ -36,7 +36,12 @@ export function createAnthropicMessagesServer(options: { apiKey: string }) {
       content,
       stop_reason: content[0]?.type === 'tool_use' ? 'tool_use' : 'end_turn',
       stop_sequence: null,
-      usage: { input_tokens: roughTokens([body.system, body.messages]), output_tokens: roughTokens(content), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      usage: {
+        input_tokens: roughTokens([body.system, body.messages]),
+        output_tokens: roughTokens(content),
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
     });
   });
 

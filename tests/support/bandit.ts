@@ -4,9 +4,9 @@
  */
 import type { AlgorithmPlan, Rollout } from '../../core/ports/algorithm.ts';
 import type { PreferenceRow, SequenceRow } from '../../core/ports/trainer.ts';
+import { mulberry32 } from '../../core/random.ts';
 import { preferenceLoss, sequenceLoss } from '../../core/rl/loss.ts';
 import { completeLossSpec } from '../../core/rl/loss-spec.ts';
-import { mulberry32 } from '../../core/random.ts';
 
 export function probabilities(theta: readonly number[]): number[] {
   const peak = Math.max(...theta);
@@ -31,7 +31,14 @@ export function rollout(theta: readonly number[], action: number, reward: number
 }
 
 /** Seeded samples from π_θ: `groups` groups of `size` rollouts each. */
-export function sampleGroups(theta: readonly number[], rewardOf: (action: number) => number, groups: number, size: number, seed: number, reference?: readonly number[]): Rollout[][] {
+export function sampleGroups(
+  theta: readonly number[],
+  rewardOf: (action: number) => number,
+  groups: number,
+  size: number,
+  seed: number,
+  reference?: readonly number[],
+): Rollout[][] {
   const random = mulberry32(seed);
   const pi = probabilities(theta);
   const draw = () => {
@@ -59,18 +66,35 @@ export function sequenceStep(theta: readonly number[], plan: AlgorithmPlan, lear
   const rows = plan.rows as SequenceRow[];
   const current = rows.map((row) => [logProbability(theta, row.tokens[0])]);
   const result = sequenceLoss(completeLossSpec(plan.loss), rows, current, values);
-  const grad = chainRule(theta, rows.map((row) => row.tokens[0]), result.gradLogprobs.map((row) => row[0]));
+  const grad = chainRule(
+    theta,
+    rows.map((row) => row.tokens[0]),
+    result.gradLogprobs.map((row) => row[0]),
+  );
   return { theta: theta.map((logit, b) => logit - learningRate * grad[b]), result };
 }
 
 export function preferenceStep(theta: readonly number[], plan: AlgorithmPlan, learningRate: number) {
   const rows = plan.rows as PreferenceRow[];
   const evaluate = (at: readonly number[]) =>
-    preferenceLoss(completeLossSpec(plan.loss), rows, rows.map((row) => [logProbability(at, row.chosen.tokens[0])]), rows.map((row) => [logProbability(at, row.rejected.tokens[0])]));
+    preferenceLoss(
+      completeLossSpec(plan.loss),
+      rows,
+      rows.map((row) => [logProbability(at, row.chosen.tokens[0])]),
+      rows.map((row) => [logProbability(at, row.rejected.tokens[0])]),
+    );
   const result = evaluate(theta);
   const grad = theta.map(() => 0);
-  const chosenGrad = chainRule(theta, rows.map((row) => row.chosen.tokens[0]), result.gradChosen.map((row) => row[0]));
-  const rejectedGrad = chainRule(theta, rows.map((row) => row.rejected.tokens[0]), result.gradRejected.map((row) => row[0]));
+  const chosenGrad = chainRule(
+    theta,
+    rows.map((row) => row.chosen.tokens[0]),
+    result.gradChosen.map((row) => row[0]),
+  );
+  const rejectedGrad = chainRule(
+    theta,
+    rows.map((row) => row.rejected.tokens[0]),
+    result.gradRejected.map((row) => row[0]),
+  );
   grad.forEach((_, b) => (grad[b] = chosenGrad[b] + rejectedGrad[b]));
   const next = theta.map((logit, b) => logit - learningRate * grad[b]);
   return { theta: next, before: result, after: evaluate(next) };

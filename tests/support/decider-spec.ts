@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { SiaEvent, type EventEnvelope, type StoredEvent } from '../../core/events/index.ts';
+import { type EventEnvelope, SiaEvent, type StoredEvent } from '../../core/events/index.ts';
 import { decide, type LoopCommand } from '../../core/loop/decide.ts';
 import { evolve, initialLoopState, type LoopState } from '../../core/loop/state.ts';
 
@@ -16,7 +16,10 @@ const envelope = (position: number): EventEnvelope => ({
 /** given(events).when(command).then(events) | thenThrows(ErrorClass) — the loop decider, no mocks. */
 export function given(...events: SiaEvent[]) {
   // Parsed like the store parses at append, so schema defaults are filled in.
-  const state = events.reduce<LoopState>((folded, event, index) => evolve(folded, { ...SiaEvent.parse(event), ...envelope(index + 1) } as StoredEvent), initialLoopState());
+  const state = events.reduce<LoopState>(
+    (folded, event, index) => evolve(folded, { ...SiaEvent.parse(event), ...envelope(index + 1) } as StoredEvent),
+    initialLoopState(),
+  );
   return {
     state,
     when(command: LoopCommand) {

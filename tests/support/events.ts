@@ -98,10 +98,27 @@ export function runFinished(experimentId: string, runId: string, nodeId: string,
 }
 
 /** A loop run's result on the experiment stream (what the fold scores nodes from). */
-export function evaluationRecorded(experimentId: string, runId: string, nodeId: string, split: 'train' | 'dev' | 'holdout', score: number, purpose: 'eval' | 'rollout' = 'eval'): NewEvent {
+export function evaluationRecorded(
+  experimentId: string,
+  runId: string,
+  nodeId: string,
+  split: 'train' | 'dev' | 'holdout',
+  score: number,
+  purpose: 'eval' | 'rollout' = 'eval',
+): NewEvent {
   return {
     id: `${runId}-evaluation`,
     type: 'evaluation.recorded',
-    data: { experimentId, runId, nodeId, split, purpose, score, rewards: { a: score, b: score }, errors: 0, usage: { promptTokens: 1, completionTokens: 1, costUsd: null } },
+    data: {
+      experimentId,
+      runId,
+      nodeId,
+      split,
+      purpose,
+      score,
+      rewards: { a: score, b: score },
+      errors: 0,
+      usage: { promptTokens: 1, completionTokens: 1, costUsd: null },
+    },
   };
 }

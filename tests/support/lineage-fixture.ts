@@ -60,7 +60,13 @@ export function scaffoldSource(samples: number, temperature: number, hint: strin
   };
 }
 
-const HINTS = ['Think step by step.', 'Check the units before answering.', 'Write the equation first.', 'Re-read the question once.', 'Estimate, then compute exactly.'];
+const HINTS = [
+  'Think step by step.',
+  'Check the units before answering.',
+  'Write the equation first.',
+  'Re-read the question once.',
+  'Estimate, then compute exactly.',
+];
 
 export function writeLineageFixture(store: EventStore, options: LineageFixtureOptions = {}): LineageFixture {
   const experimentId = options.experimentId ?? 'exp-demo';
@@ -86,14 +92,33 @@ export function writeLineageFixture(store: EventStore, options: LineageFixtureOp
     },
   });
 
-  interface Current { nodeId: string; files: Record<string, string>; scaffoldId: string; adapterId: string | null; quality: number; overfit: number; samples: number }
+  interface Current {
+    nodeId: string;
+    files: Record<string, string>;
+    scaffoldId: string;
+    adapterId: string | null;
+    quality: number;
+    overfit: number;
+    samples: number;
+  }
   const evaluate = (nodeId: string, node: Pick<Current, 'scaffoldId' | 'adapterId' | 'quality' | 'overfit'>) => {
     const scores: Record<Split, number> = {
       train: clamp(node.quality + node.overfit + (random() - 0.5) * 0.02),
       dev: clamp(node.quality + (random() - 0.5) * 0.03),
       holdout: clamp(node.quality - node.overfit * 0.6 + (random() - 0.5) * 0.03),
     };
-    for (const split of SPLITS) writeRun(store, { experimentId, nodeId, split, scaffoldId: node.scaffoldId, adapterId: node.adapterId, score: scores[split], examples, verifierHash, runIds: fixture.runIds });
+    for (const split of SPLITS)
+      writeRun(store, {
+        experimentId,
+        nodeId,
+        split,
+        scaffoldId: node.scaffoldId,
+        adapterId: node.adapterId,
+        score: scores[split],
+        examples,
+        verifierHash,
+        runIds: fixture.runIds,
+      });
     return scores;
   };
   const propose = (nodeId: string, parent: Current | null, files: Record<string, string>, adapterId: string | null, rationale: string) => {
@@ -138,7 +163,13 @@ export function writeLineageFixture(store: EventStore, options: LineageFixtureOp
     if (kind === 'harness') {
       candidate.samples = current.samples + (random() < 0.5 ? 1 : 0);
       candidate.files = scaffoldSource(candidate.samples, Math.round(random() * 10) / 10, HINTS[(iteration + 1) % HINTS.length]);
-      candidate.scaffoldId = propose(nodeId, current, candidate.files, current.adapterId, `${candidate.samples > current.samples ? `raise samples to ${candidate.samples}` : 'retune the temperature'} and rephrase the hint`);
+      candidate.scaffoldId = propose(
+        nodeId,
+        current,
+        candidate.files,
+        current.adapterId,
+        `${candidate.samples > current.samples ? `raise samples to ${candidate.samples}` : 'retune the temperature'} and rephrase the hint`,
+      );
     } else {
       candidate.adapterId = `${experimentId}-adapter-${iteration + 1}`;
       record(checkpoint(experimentId, nodeId, current, candidate.adapterId, algorithm!, options.adapterDir));
@@ -173,7 +204,12 @@ export function writeLineageFixture(store: EventStore, options: LineageFixtureOp
         atPosition: store.head(),
         clean: gap < 0.05,
         checks: [
-          { name: 'holdout-gap', passed: gap < 0.05, summary: `dev − holdout = ${gap.toFixed(3)}`, findings: gap < 0.05 ? [] : [{ nodeId: fixture.bestNodeId, message: 'dev gain does not carry to holdout' }] },
+          {
+            name: 'holdout-gap',
+            passed: gap < 0.05,
+            summary: `dev − holdout = ${gap.toFixed(3)}`,
+            findings: gap < 0.05 ? [] : [{ nodeId: fixture.bestNodeId, message: 'dev gain does not carry to holdout' }],
+          },
           { name: 'verifier-pinned', passed: true, summary: 'every reward used one verifier hash', findings: [] },
         ],
       },
@@ -201,7 +237,18 @@ function writeRun(store: EventStore, run: RunSpec): void {
     {
       id: `${runId}-started`,
       type: 'run.started',
-      data: { runId, experimentId: run.experimentId, nodeId: run.nodeId, scaffoldId: run.scaffoldId, adapterId: run.adapterId, split: run.split, exampleIds, replayOf: null, replayMode: null, purpose: 'eval' },
+      data: {
+        runId,
+        experimentId: run.experimentId,
+        nodeId: run.nodeId,
+        scaffoldId: run.scaffoldId,
+        adapterId: run.adapterId,
+        split: run.split,
+        exampleIds,
+        replayOf: null,
+        replayMode: null,
+        purpose: 'eval',
+      },
     },
   ];
   exampleIds.forEach((exampleId, i) => {
@@ -209,24 +256,57 @@ function writeRun(store: EventStore, run: RunSpec): void {
     const answer = correct ? '42' : '41';
     events.push(
       { id: `${runId}-s${i}a`, type: 'run.step_recorded', data: { runId, exampleId, index: 2 * i, step: llmCall(exampleId, answer) } },
-      { id: `${runId}-s${i}b`, type: 'run.step_recorded', data: { runId, exampleId, index: 2 * i + 1, step: { kind: 'log', level: 'info', message: `answered ${answer}` } } },
+      {
+        id: `${runId}-s${i}b`,
+        type: 'run.step_recorded',
+        data: { runId, exampleId, index: 2 * i + 1, step: { kind: 'log', level: 'info', message: `answered ${answer}` } },
+      },
       {
         id: `${runId}-reward${i}`,
         type: 'reward.recorded',
-        data: { runId, experimentId: run.experimentId, nodeId: run.nodeId, exampleId, split: run.split, reward: correct ? 1 : 0, metric: correct ? 1 : 0, verifierHash: run.verifierHash, output: answer },
+        data: {
+          runId,
+          experimentId: run.experimentId,
+          nodeId: run.nodeId,
+          exampleId,
+          split: run.split,
+          reward: correct ? 1 : 0,
+          metric: correct ? 1 : 0,
+          verifierHash: run.verifierHash,
+          output: answer,
+        },
       },
     );
   });
   events.push({
     id: `${runId}-finished`,
     type: 'run.finished',
-    data: { runId, experimentId: run.experimentId, nodeId: run.nodeId, split: run.split, score: run.score, metricName: 'accuracy', n: run.examples, errors: 0, usage, wallMs: 40 },
+    data: {
+      runId,
+      experimentId: run.experimentId,
+      nodeId: run.nodeId,
+      split: run.split,
+      score: run.score,
+      metricName: 'accuracy',
+      n: run.examples,
+      errors: 0,
+      usage,
+      wallMs: 40,
+    },
   });
   store.append(`run-${runId}`, events);
   // As the loop records it: the result on the experiment stream, where the fold reads it.
-  const rewards = Object.fromEntries(events.flatMap((event) => (event.type === 'reward.recorded' ? [[(event.data as { exampleId: string }).exampleId, (event.data as { reward: number }).reward]] : [])));
+  const rewards = Object.fromEntries(
+    events.flatMap((event) =>
+      event.type === 'reward.recorded' ? [[(event.data as { exampleId: string }).exampleId, (event.data as { reward: number }).reward]] : [],
+    ),
+  );
   store.append(`experiment-${run.experimentId}`, [
-    { id: `${runId}-evaluation`, type: 'evaluation.recorded', data: { experimentId: run.experimentId, runId, nodeId: run.nodeId, split: run.split, purpose: 'eval', score: run.score, rewards, errors: 0, usage } },
+    {
+      id: `${runId}-evaluation`,
+      type: 'evaluation.recorded',
+      data: { experimentId: run.experimentId, runId, nodeId: run.nodeId, split: run.split, purpose: 'eval', score: run.score, rewards, errors: 0, usage },
+    },
   ]);
   run.runIds.push(runId);
 }
@@ -263,7 +343,14 @@ function decision(experimentId: string, iteration: number, nodeId: string, kind:
   };
 }
 
-function checkpoint(experimentId: string, nodeId: string, parent: { nodeId: string; scaffoldId: string; adapterId: string | null }, adapterId: string, algorithm: string, adapterDir?: string): NewEvent {
+function checkpoint(
+  experimentId: string,
+  nodeId: string,
+  parent: { nodeId: string; scaffoldId: string; adapterId: string | null },
+  adapterId: string,
+  algorithm: string,
+  adapterDir?: string,
+): NewEvent {
   const files = { 'adapter_config.json': sha256Hex(`${adapterId} config`), 'adapter_model.safetensors': sha256Hex(`${adapterId} weights`) };
   const folder = join(adapterDir ?? '/nonexistent/sia-adapters', adapterId);
   if (adapterDir) {
@@ -290,7 +377,12 @@ function checkpoint(experimentId: string, nodeId: string, parent: { nodeId: stri
   };
 }
 
-function verdict(type: 'scaffold.accepted' | 'scaffold.rejected' | 'weights.accepted' | 'weights.rejected', experimentId: string, nodeId: string, adapterId: string | null = null): NewEvent {
+function verdict(
+  type: 'scaffold.accepted' | 'scaffold.rejected' | 'weights.accepted' | 'weights.rejected',
+  experimentId: string,
+  nodeId: string,
+  adapterId: string | null = null,
+): NewEvent {
   const base = { id: `${nodeId}-${type}`, data: { experimentId, nodeId, comparison: null } };
   return type.startsWith('weights') ? ({ ...base, type, data: { ...base.data, adapterId: adapterId ?? '' } } as NewEvent) : ({ ...base, type } as NewEvent);
 }

@@ -8,7 +8,9 @@ export function lineageSignature(state: LoopState) {
   const place = (id: string | null) => (id === null ? null : state.nodeOrder.indexOf(id));
   return {
     status: state.status,
-    decisions: state.decisions.map((decision) => `${decision.iteration}:${decision.kind}${decision.algorithm ? `(${decision.algorithm})` : ''}@${place(decision.nodeId)}`),
+    decisions: state.decisions.map(
+      (decision) => `${decision.iteration}:${decision.kind}${decision.algorithm ? `(${decision.algorithm})` : ''}@${place(decision.nodeId)}`,
+    ),
     nodes: state.nodeOrder.map((id) => {
       const node = state.nodes[id];
       return { kind: node.kind, parent: place(node.parentId), status: node.status, scores: node.scores };

@@ -1,7 +1,8 @@
 /** Serves a Hono app on 127.0.0.1 at a free port, for tests that speak real HTTP. */
+
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { Server } from 'node:http';
 
 export interface LocalServer {
   url: string;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { sha256Hex } from '../../core/hashing.ts';
-import { roughTokens, type RecordedRequest, type ScriptedReply } from './scripted-replies.ts';
+import { type RecordedRequest, roughTokens, type ScriptedReply } from './scripted-replies.ts';
 
 export interface OpenAIChatServerOptions {
   baseModel?: string;
@@ -54,7 +54,8 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
   const unloads: string[] = [];
   const vocabSize = options.vocabSize ?? 50_000;
   // One token per up-to-3 characters, its id a hash of the piece: a stable stand-in for a tokenizer.
-  const tokenize = (text: string) => (text.match(/[\s\S]{1,3}/g) ?? ['']).map((piece) => ({ piece, id: parseInt(sha256Hex(piece).slice(0, 6), 16) % vocabSize }));
+  const tokenize = (text: string) =>
+    (text.match(/[\s\S]{1,3}/g) ?? ['']).map((piece) => ({ piece, id: parseInt(sha256Hex(piece).slice(0, 6), 16) % vocabSize }));
   let calls = 0;
   const app = new Hono();
 
@@ -85,7 +86,8 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
 
   app.post('/v1/unload_lora_adapter', async (c) => {
     const body = (await c.req.json()) as { lora_name?: string };
-    if (!body.lora_name || !adapters.delete(body.lora_name)) return c.json({ error: { message: `The lora adapter '${body.lora_name}' cannot be found.` } }, 404);
+    if (!body.lora_name || !adapters.delete(body.lora_name))
+      return c.json({ error: { message: `The lora adapter '${body.lora_name}' cannot be found.` } }, 404);
     unloads.push(body.lora_name);
     return c.text(`Success: LoRA adapter '${body.lora_name}' removed successfully.`);
   });
@@ -106,17 +108,38 @@ export function createOpenAIChatServer(options: OpenAIChatServerOptions = {}) {
       const toolName = body.tool_choice?.function?.name ?? body.tools?.[0]?.function?.name;
       const message =
         reply.kind === 'tool' && toolName
-          ? { role: 'assistant', content: null, tool_calls: [{ id: `call_${calls}`, type: 'function', function: { name: toolName, arguments: typeof reply.input === 'string' ? reply.input : JSON.stringify(reply.input) } }] }
+          ? {
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                {
+                  id: `call_${calls}`,
+                  type: 'function',
+                  function: { name: toolName, arguments: typeof reply.input === 'string' ? reply.input : JSON.stringify(reply.input) },
+                },
+              ],
+            }
           : { role: 'assistant', content: reply.kind === 'text' ? reply.text : JSON.stringify(reply.input) };
       const completionTokens = roughTokens(message);
-      return c.json({ ...base, choices: [{ index: 0, message, finish_reason: message.content === null ? 'tool_calls' : 'stop', logprobs: null }], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
+      return c.json({
+        ...base,
+        choices: [{ index: 0, message, finish_reason: message.content === null ? 'tool_calls' : 'stop', logprobs: null }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      });
     }
     const choices: string[] | undefined = body.structured_outputs?.choice ?? body.guided_choice;
-    const picked = choices?.length ? pickChoice(choices, body.messages, body.seed, calls, options.greedyAtZeroTemperature && body.temperature === 0) : { content: 'free text answer', logprob: -1.5 };
+    const picked = choices?.length
+      ? pickChoice(choices, body.messages, body.seed, calls, options.greedyAtZeroTemperature && body.temperature === 0)
+      : { content: 'free text answer', logprob: -1.5 };
     // The whole sequence's logprob sits on the first token.
     const pieces = tokenize(picked.content);
     const tokens = pieces.map(({ piece, id }, index) => {
-      return { token: body.return_tokens_as_token_ids ? `token_id:${id}` : piece, logprob: index === 0 ? picked.logprob : -0.01, bytes: null, top_logprobs: [] };
+      return {
+        token: body.return_tokens_as_token_ids ? `token_id:${id}` : piece,
+        logprob: index === 0 ? picked.logprob : -0.01,
+        bytes: null,
+        top_logprobs: [],
+      };
     });
     // vLLM's `return_token_ids`: a chat template's rendering of the messages, then the completion's ids.
     const prompt = tokenize((body.messages as Array<{ role: string; content: string }>).map((m) => `<|${m.role}|>${m.content}`).join(''));

@@ -4,16 +4,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ScaffoldFiles } from '../../core/ports/task.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
-import { createCassetteAgents } from '../../plugins/providers/cassette.ts';
+import type { ScaffoldFiles } from '../../core/ports/task.ts';
 import { runLoop } from '../../loop/run-loop.ts';
 import { DEFAULT_OPTIONS, openSession, type SessionSettings } from '../../loop/session.ts';
 import { experimentSummary } from '../../loop/summary.ts';
+import { createCassetteAgents } from '../../plugins/providers/cassette.ts';
 
 export const LEAKY_TASK = fileURLToPath(new URL('../fixtures/leaky-task/', import.meta.url));
 
-const fixture = (name: string): ScaffoldFiles => ({ entry: 'solve.mjs', files: { 'solve.mjs': readFileSync(new URL(`../fixtures/leaky-task/scaffolds/${name}`, import.meta.url), 'utf8') } });
+const fixture = (name: string): ScaffoldFiles => ({
+  entry: 'solve.mjs',
+  files: { 'solve.mjs': readFileSync(new URL(`../fixtures/leaky-task/scaffolds/${name}`, import.meta.url), 'utf8') },
+});
 
 export const honestScaffold = () => fixture('honest-parity.mjs');
 /** Reads the label the task's data view leaks at input.debug.gold. */
@@ -24,13 +27,16 @@ export const leakScaffold = () => fixture('leak.mjs');
  * by example id (`by: 'id'`), which gains nothing since the sandbox sees opaque ids.
  */
 export function answerTableScaffold(dev: Array<{ id: string; input: unknown; label: unknown }>, by: 'input' | 'id' = 'input'): ScaffoldFiles {
-  const keyOf = (example: { id: string; input: unknown }) => (by === 'id' ? example.id : `${(example.input as { a: number }).a},${(example.input as { b: number }).b}`);
+  const keyOf = (example: { id: string; input: unknown }) =>
+    by === 'id' ? example.id : `${(example.input as { a: number }).a},${(example.input as { b: number }).b}`;
   const table = Object.fromEntries(dev.map((example) => [keyOf(example), example.label]));
   const lookup = by === 'id' ? 'ANSWERS[example.id]' : 'ANSWERS[`${example.input.a},${example.input.b}`]';
   const honest = honestScaffold().files['solve.mjs'].replace('export async function solve', 'async function honest');
   return {
     entry: 'solve.mjs',
-    files: { 'solve.mjs': `const ANSWERS = ${JSON.stringify(table, null, 2)};\n\n${honest}\nexport async function solve(example, ctx) {\n  return ${lookup} ?? honest(example, ctx);\n}\n` },
+    files: {
+      'solve.mjs': `const ANSWERS = ${JSON.stringify(table, null, 2)};\n\n${honest}\nexport async function solve(example, ctx) {\n  return ${lookup} ?? honest(example, ctx);\n}\n`,
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ScaffoldFiles } from '../../core/ports/task.ts';
-import { readConfigBlock, writeConfigBlock, type ScaffoldConfig } from '../../plugins/tasks/shared/config-block.ts';
+import { readConfigBlock, type ScaffoldConfig, writeConfigBlock } from '../../plugins/tasks/shared/config-block.ts';
 
 type Solve = (example: unknown, ctx: unknown) => Promise<unknown>;
 let variant = 0;

@@ -1,8 +1,8 @@
-import { serve } from '@hono/node-server';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { serve } from '@hono/node-server';
 import type { createOpenAIChatServer } from './openai-chat-server.ts';
 
 /** Runs the real `sia` CLI without blocking this process (its model server lives here and must answer). */
@@ -23,6 +23,9 @@ export async function serveAgents(model: ReturnType<typeof createOpenAIChatServe
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const config = join(directory, 'sia.config.json');
-  writeFileSync(config, JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null, ...extra } }));
+  writeFileSync(
+    config,
+    JSON.stringify({ agents: 'openai', openaiAgents: { model: model.baseModel, baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: null, ...extra } }),
+  );
   return { server, config };
 }

@@ -4,8 +4,8 @@
  */
 import { sha256Hex } from '../../core/hashing.ts';
 import type { SequenceRow, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
-import { deriveSeed, seededRandom, shuffled } from '../../core/tiny/random.ts';
 import { TINY_BASE_MODEL } from '../../core/tiny/model.ts';
+import { deriveSeed, seededRandom, shuffled } from '../../core/tiny/random.ts';
 import { encodeBatch } from '../../plugins/trainers/job-schema.ts';
 
 export interface ChoiceItem {
@@ -40,7 +40,17 @@ export function crossEntropyRows(items: ChoiceItem[]): SequenceRow[] {
   }));
 }
 
-export function makeJob(rows: TrainRow[], adapterOut: string, overrides: { loss?: Partial<TrainJob['loss']>; optim?: Partial<TrainJob['optim']>; lora?: Partial<TrainJob['lora']>; adapter_in?: string | null; job_id?: string } = {}): TrainJob {
+export function makeJob(
+  rows: TrainRow[],
+  adapterOut: string,
+  overrides: {
+    loss?: Partial<TrainJob['loss']>;
+    optim?: Partial<TrainJob['optim']>;
+    lora?: Partial<TrainJob['lora']>;
+    adapter_in?: string | null;
+    job_id?: string;
+  } = {},
+): TrainJob {
   return {
     schema: 'sia.train-job/v1',
     job_id: overrides.job_id ?? 'job-1',
@@ -50,8 +60,13 @@ export function makeJob(rows: TrainRow[], adapterOut: string, overrides: { loss?
     adapter_out: adapterOut,
     lora: { rank: 8, alpha: 16, dropout: 0, target_modules: 'all-linear', target_parameters: [], ...overrides.lora },
     loss: {
-      kind: 'cross_entropy', clip_low: 0.2, clip_high: 0.2, agg: 'token_mean', agg_constant: null,
-      kl: { coef: 0, estimator: 'k3', where: 'loss' }, dpo_beta: 0.1,
+      kind: 'cross_entropy',
+      clip_low: 0.2,
+      clip_high: 0.2,
+      agg: 'token_mean',
+      agg_constant: null,
+      kl: { coef: 0, estimator: 'k3', where: 'loss' },
+      dpo_beta: 0.1,
       gae: { gamma: 1, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 },
       ...overrides.loss,
     },

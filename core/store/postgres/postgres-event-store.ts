@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import type { StoredEvent } from '../../events/index.ts';
 import { IntegrityError } from '../../errors.ts';
+import type { StoredEvent } from '../../events/index.ts';
 import { sha256Hex } from '../../hashing.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions } from '../../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, checkImportedRows, RAW_COLUMNS, rowToEvent, verifyRawRows, type EventRow, type RawRow } from '../chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, verifyRawRows } from '../chain.ts';
 import { readQuery } from '../read-query.ts';
 import { openSyncPgClient, PgError, type SyncPgClient } from './sync-client.ts';
 

@@ -77,7 +77,8 @@ async function migrationsBehind(migrationsFolder, quoted) {
   const table = await client.query(`SELECT to_regclass('${quoted.replaceAll("'", "''")}.__drizzle_migrations') AS name`);
   if (table.rows[0].name === null) return true;
   const applied = (await client.query(`SELECT count(*)::int AS n FROM ${quoted}.__drizzle_migrations`)).rows[0].n;
-  if (applied > known) throw new Error(`this log was written by a newer sia: it has ${applied} schema migrations, this sia knows ${known}; upgrade sia to read it`);
+  if (applied > known)
+    throw new Error(`this log was written by a newer sia: it has ${applied} schema migrations, this sia knows ${known}; upgrade sia to read it`);
   return applied < known;
 }
 
