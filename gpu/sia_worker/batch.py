@@ -27,9 +27,18 @@ def read_rows(path, expected_sha256, expected_rows):
 
 
 def check_rows_fit_loss(rows, kind):
-    """DPO needs preference rows, every other loss sequence rows with the per-token field it reads."""
+    """DPO needs preference rows, every other loss sequence rows with the per-token field it reads; refuses rows
+    no token-level backend can represent."""
     for index, row in enumerate(rows):
         is_preference = "chosen" in row
+        for side, sequence in ([("chosen", row["chosen"]), ("rejected", row["rejected"])] if is_preference else [(None, row)]):
+            field = f"rows[{index}]" + (f".{side}" if side else "")
+            if "candidates" in (sequence.get("context") or {}):
+                # The tiny TS policy's rows hold candidate indices plus a prompt/candidates context, not token ids.
+                raise SchemaError(f"{field}.context", "is a tiny-policy row (candidate indices, not token ids): only --trainer tiny trains it")
+            if sequence["mask"] and sequence["mask"][0] == 1:
+                # Position 0 has no preceding token, so there is no logprob to train there.
+                raise SchemaError(f"{field}.mask", "mask[0] is 1, but position 0 has no prediction (its logprob is undefined); mask it out")
         if (kind == "dpo") != is_preference:
             wanted = "preference rows (chosen/rejected)" if kind == "dpo" else "sequence rows (tokens/mask)"
             raise SchemaError(f"rows[{index}]", f"loss.kind {kind!r} needs {wanted}")

@@ -54,6 +54,8 @@ export const TrainJobSchema = z.strictObject({
     seed: z.number().int().nonnegative(),
   }),
   data: z.strictObject({ uri: z.string().min(1), sha256: Sha256Hex, n_rows: z.number().int().nonnegative() }),
+  /** The Feedback-Agent's overrides (lr, epochs, rank, micro_batch_size…), applied by the worker over lora/optim. */
+  hyperparams: z.record(z.string(), z.number()).optional(),
 });
 
 const TokenIds = z.array(z.number().int().nonnegative());
