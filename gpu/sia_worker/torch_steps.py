@@ -89,7 +89,7 @@ class TorchSteps:
             loss, metrics = losses.dpo_loss(self.ops, summed["chosen"], summed["rejected"], summed["ref_chosen"], summed["ref_rejected"], spec["dpo_beta"])
             share = len(part) / len(rows)
             (loss * share).backward()
-            for name, value in dict(metrics, loss=float(loss)).items():
+            for name, value in dict(metrics, loss=float(loss.detach())).items():
                 totals[name] = totals.get(name, 0.0) + share * float(value)
         n_tokens = int(sum(sum(row[side]["mask"]) for row in rows for side in ("chosen", "rejected")))
         return dict(totals, n_tokens=n_tokens)
