@@ -1,7 +1,8 @@
 /**
- * The Python half of the trainer contract, run from vitest: gpu/tests (golden vectors of training-anchors.md §1
- * on numpy, and on torch where installed; the toy worker end to end) and the stdlib schema checker on the same
- * documents zod accepts or rejects. Without python3 + numpy the suite is skipped with a printed reason.
+ * The Python half of the trainer contract, run from vitest: gpu/tests with the system python3 (golden vectors of
+ * training-anchors.md §1 on numpy, the toy worker end to end) and the stdlib schema checker on the same documents
+ * zod accepts or rejects. Without python3 + numpy the suite is skipped with a printed reason. The torch half runs
+ * in gpu/.venv from tests/gpu-torch.int.test.ts, which fails when it is missing or skipped.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
