@@ -124,11 +124,15 @@ class WorkerTest(unittest.TestCase):
             run_job(job_path, backend="toy", log=quiet)
 
     def test_refuses_rows_no_token_backend_can_represent(self):
-        tiny_policy_row = dict(ROWS[0], context={"prompt": "2+2?", "candidates": ["4", "5"], "temperature": 1})
-        job_path, _ = write_job(self.dir, [tiny_policy_row])
-        with self.assertRaisesRegex(SchemaError, r"^rows\[0\]\.context: is a tiny-policy row .* only --trainer tiny"):
+        # What loop/rollouts.ts makes of a tiny-policy call: the chosen candidate's index alone, no prompt tokens.
+        tiny_policy_row = dict(ROWS[0], tokens=[1], mask=[1], sampler_logprobs=[-0.7], advantages=[1.0], context={"messages": [], "candidates": ["4", "5"]})
+        job_path, _ = write_job(self.dir, [ROWS[0], tiny_policy_row])
+        with self.assertRaisesRegex(SchemaError, r"^rows\[1\]\.mask: is a tiny-policy row .* only --trainer tiny"):
             run_job(job_path, backend="toy", log=quiet)
-        job_path, _ = write_job(self.dir, [dict(ROWS[0], mask=[1, 1, 1])])
+        # A served model's rows carry candidates too (guided choice); with prompt tokens they train as usual.
+        job_path, _ = write_job(self.dir, [dict(ROWS[0], context={"messages": [], "candidates": ["4", "5"]})])
+        self.assertEqual(run_job(job_path, backend="toy", log=quiet)["manifest"]["steps"], 3)
+        job_path, _ = write_job(self.dir, [dict(ROWS[0], mask=[1, 1, 1])], adapter_out="adapters/policy-v0002")
         with self.assertRaisesRegex(SchemaError, r"^rows\[0\]\.mask: mask\[0\] is 1"):
             run_job(job_path, backend="toy", log=quiet)
         pair = {"group": "g", "chosen": {"tokens": [0, 2], "mask": [0, 1]}, "rejected": {"tokens": [0, 3], "mask": [1, 1]}, "ref_lp_chosen": None, "ref_lp_rejected": None}

@@ -179,6 +179,10 @@ export const WorkerResultSchema = z.object({
   backend: z.enum(['torch', 'toy']),
   /** sha256 of manifest.json's bytes (absent from workers deployed before it was added). */
   manifest_sha256: Sha256Hex.optional(),
+  /** The worker's hyperparameter profile (gpu/sia_worker/profiles.py) and the settings that actually trained. */
+  profile: z.string().optional(),
+  hyperparams: z.record(z.string(), z.unknown()).optional(),
+  hyperparams_overrides: z.record(z.string(), z.number()).optional(),
 });
 export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 
