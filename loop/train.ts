@@ -6,6 +6,7 @@ import type { LoopState } from '../core/loop/state.ts';
 import type { TrainerStatus, TrainJob } from '../core/ports/trainer.ts';
 import { completeLossSpec } from '../core/rl/loss-spec.ts';
 import { encodeBatch, parseTrainJob } from '../plugins/trainers/job-schema.ts';
+import { trainingProfile } from '../plugins/trainers/profiles.ts';
 import { storeAdapterBlobs } from './adapter-blobs.ts';
 import { budgetExceeded } from './budget.ts';
 import type { LoopContext } from './context.ts';
@@ -55,12 +56,7 @@ export async function trainStep(
       scaffoldId: parent.scaffoldId,
       baseModel: status.manifest.base_model,
       algorithm: step.algorithm,
-      hyperparams: {
-        lr: context.options.training.lr,
-        epochs: context.options.training.epochs,
-        rank: context.options.training.rank,
-        groupSize: context.options.groupSize,
-      },
+      hyperparams: hyperparamsOf(context),
       files,
       uri: adapterUri(context, newAdapterId),
       jobId,
@@ -169,6 +165,7 @@ function buildJob(
   batch: { text: string; sha256: string; rows: number },
 ): TrainJob {
   mkdirSync(context.adaptersDir, { recursive: true });
+  const profile = trainingProfile(context.stack.names.trainer, context.stack.baseModel, context.options.training);
   const batchFile = join(context.adaptersDir, `${jobId}.batch.jsonl`);
   writeFileSync(batchFile, batch.text);
   return {
@@ -178,19 +175,15 @@ function buildJob(
     base_revision: null,
     adapter_in: parentAdapter ? adapterDir(context, parentAdapter) : null,
     adapter_out: adapterDir(context, adapterIdOf(jobId)),
-    lora: { rank: context.options.training.rank, alpha: context.options.training.rank, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
+    lora: profile.lora,
     loss: completeLossSpec(loss),
-    optim: {
-      lr: context.options.training.lr,
-      beta1: 0.9,
-      beta2: 0.95,
-      eps: 1e-8,
-      weight_decay: 0,
-      grad_clip: 1,
-      epochs: context.options.training.epochs,
-      minibatches: 1,
-      seed: state.seed,
-    },
+    optim: { ...profile.optim, seed: state.seed },
     data: { uri: batchFile, sha256: batch.sha256, n_rows: batch.rows },
   };
+}
+
+/** What a checkpoint records of how it was trained: the profile the job used and the group size. */
+function hyperparamsOf(context: LoopContext): Record<string, unknown> {
+  const profile = trainingProfile(context.stack.names.trainer, context.stack.baseModel, context.options.training);
+  return { profile: profile.name, lr: profile.optim.lr, epochs: profile.optim.epochs, rank: profile.lora.rank, groupSize: context.options.groupSize };
 }

@@ -4,12 +4,17 @@
  * end to end, the policy server — and the stdlib schema checker on the same documents zod accepts or rejects.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sampleJob, sampleRows } from './gpu-fixtures.ts';
 import { GPU_DIR, requireVenv } from './support/venv.ts';
 
 function python(args: string[], input?: string) {
-  return spawnSync(requireVenv(), args, { cwd: GPU_DIR, encoding: 'utf8', input, timeout: 180_000 });
+  // A private tiny-model folder: never the user's cache, and built once for the whole run.
+  const env = { ...process.env, SIA_TINY_MODEL_DIR: join(mkdtempSync(join(tmpdir(), 'sia-tiny-')), 'tiny-gpt-oss'), PYTHONUNBUFFERED: '1' };
+  return spawnSync(requireVenv(), args, { cwd: GPU_DIR, encoding: 'utf8', input, timeout: 280_000, env });
 }
 
 /** Returns null when the document passes gpu/schema/NAME, else the failing field path. */
@@ -32,11 +37,13 @@ function pythonSchemaVerdict(document: unknown, schemaName: string): string | nu
 }
 
 describe('gpu/ Python worker', () => {
-  it('passes gpu/tests with nothing skipped: every golden vector on numpy and on torch, the toy worker, the policy server', { timeout: 200_000 }, () => {
+  it('passes gpu/tests with nothing skipped: every golden vector on numpy and torch, the toy worker, the torch backend on the tiny gpt-oss, the policy server', {
+    timeout: 300_000,
+  }, () => {
     const done = python(['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.', '-v']);
     expect(done.status, done.stderr.slice(-3000)).toBe(0);
     expect(done.stderr.match(/skipped '[^']+'/g) ?? []).toEqual([]);
-    for (const suite of ['NumpyLossGoldensTest', 'TorchLossGoldensTest', 'WorkerTest', 'PolicyServerTest'])
+    for (const suite of ['NumpyLossGoldensTest', 'TorchLossGoldensTest', 'WorkerTest', 'TorchTrainingDirectionTest', 'TorchMechanicsTest', 'PolicyServerTest'])
       expect(done.stderr).toMatch(new RegExp(`\\(tests\\.[a-z_]+\\.${suite}\\.`));
     expect(done.stderr).toMatch(/Ran \d+ tests/);
   });

@@ -26,6 +26,8 @@ export interface TrainJob {
   };
   optim: { lr: number; beta1: number; beta2: number; eps: number; weight_decay: number; grad_clip: number; epochs: number; minibatches: number; seed: number };
   data: { uri: string; sha256: string; n_rows: number };
+  /** The Feedback-Agent's overrides, applied by the worker over lora/optim and recorded in its result. */
+  hyperparams?: Record<string, number>;
 }
 
 /** A policy-gradient / cross-entropy row: one packed sequence. */

@@ -27,9 +27,18 @@ def read_rows(path, expected_sha256, expected_rows):
 
 
 def check_rows_fit_loss(rows, kind):
-    """DPO needs preference rows, every other loss sequence rows with the per-token field it reads."""
+    """DPO needs preference rows, every other loss sequence rows with the per-token field it reads; refuses rows
+    no token-level backend can represent."""
     for index, row in enumerate(rows):
         is_preference = "chosen" in row
+        for side, sequence in ([("chosen", row["chosen"]), ("rejected", row["rejected"])] if is_preference else [(None, row)]):
+            field = f"rows[{index}]" + (f".{side}" if side else "")
+            if sequence["mask"] and sequence["mask"][0] == 1:
+                if "candidates" in (sequence.get("context") or {}):
+                    # The tiny TS policy reports no prompt tokens: its row is a candidate index, not token ids.
+                    raise SchemaError(f"{field}.mask", "is a tiny-policy row (a candidate index with no prompt tokens): only --trainer tiny trains it")
+                # Position 0 has no preceding token, so there is no logprob to train there.
+                raise SchemaError(f"{field}.mask", "mask[0] is 1, but position 0 has no prediction (its logprob is undefined); send the prompt tokens with mask 0")
         if (kind == "dpo") != is_preference:
             wanted = "preference rows (chosen/rejected)" if kind == "dpo" else "sequence rows (tokens/mask)"
             raise SchemaError(f"rows[{index}]", f"loss.kind {kind!r} needs {wanted}")

@@ -16,13 +16,5 @@ GPT_OSS_120B = {
     "gpus_long_sequences": "H100:8",
 }
 
-# A small randomly initialised Llama-style model for GPU smoke tests of the torch path (--tiny-random): no
-# download, a few MB, and the same PEFT/transformers calls as the real model.
-TINY_RANDOM_MODEL = {
-    "vocab_size": 256,
-    "hidden_size": 64,
-    "intermediate_size": 128,
-    "num_hidden_layers": 2,
-    "num_attention_heads": 4,
-    "num_key_value_heads": 2,
-}
+# The tiny model for CPU tests and --tiny-random is tiny_model.py's gpt-oss (TINY_GPT_OSS); its training
+# settings are profiles.py's "tiny-gpt-oss" profile.

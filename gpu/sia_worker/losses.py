@@ -71,9 +71,9 @@ def dpo_loss(ops, chosen_logprob, rejected_logprob, ref_chosen_logprob, ref_reje
     losses = -ops.log_sigmoid(margin)
     count = float(losses.shape[0])
     metrics = {
-        "chosen_reward": float(ops.sum(chosen_reward)) / count,
-        "rejected_reward": float(ops.sum(rejected_reward)) / count,
-        "margin": float(ops.sum(margin)) / count,
+        "chosen_reward": _scalar(ops, ops.sum(chosen_reward)) / count,
+        "rejected_reward": _scalar(ops, ops.sum(rejected_reward)) / count,
+        "margin": _scalar(ops, ops.sum(margin)) / count,
         "accuracy": float(ops.sum(1.0 * (margin > 0))) / count,
     }
     return ops.sum(losses) / count, metrics
@@ -129,19 +129,24 @@ def sequence_loss(ops, spec, batch):
     elif kind == "ppo_gae":
         gae_spec = spec["gae"]
         old_values = ops.stop_gradient(batch["old_values"])
-        advantages, returns = gae(ops, batch["rewards"], old_values, mask, gae_spec["gamma"], gae_spec["lam"])
-        advantages = whiten(ops, advantages, mask)
+        if "gae_advantages" in batch:
+            # Micro-batched training: GAE and its whitening ran once over the whole minibatch (they read only the
+            # fixed old values), so every micro-batch sees the same advantages a single pass would.
+            advantages, returns = batch["gae_advantages"], batch["gae_returns"]
+        else:
+            advantages, returns = gae(ops, batch["rewards"], old_values, mask, gae_spec["gamma"], gae_spec["lam"])
+            advantages = whiten(ops, advantages, mask)
         pg_loss, metrics = policy_gradient_loss(
             ops, "ppo_clip", logprobs, batch["sampler_logprobs"], advantages, mask, spec["clip_low"], spec["clip_high"], agg, constant
         )
         vf_loss, vf_metrics = value_loss(ops, batch["values"], old_values, returns, mask, gae_spec["clip_value"], agg, constant)
-        metrics.update(vf_metrics, pg_loss=float(pg_loss), vf_loss=float(vf_loss))
+        metrics.update(vf_metrics, pg_loss=_scalar(ops, pg_loss), vf_loss=_scalar(ops, vf_loss))
         loss = pg_loss + gae_spec["vf_coef"] * vf_loss
     else:
         loss, metrics = policy_gradient_loss(
             ops, kind, logprobs, batch["sampler_logprobs"], batch["advantages"], mask, spec["clip_low"], spec["clip_high"], agg, constant
         )
-        metrics["pg_loss"] = float(loss)
+        metrics["pg_loss"] = _scalar(ops, loss)
     kl_spec = spec["kl"]
     if batch.get("ref_logprobs") is not None:
         kl = kl_penalty(ops, logprobs, batch["ref_logprobs"], kl_spec["estimator"])
@@ -149,9 +154,14 @@ def sequence_loss(ops, spec, batch):
         # where="reward": TS already folded −coef·k1 into the advantages; the worker only reports the KL.
         if kl_spec["where"] == "loss" and kl_spec["coef"] > 0:
             loss = loss + kl_spec["coef"] * aggregate(ops, kl, mask, agg, constant)
-    metrics["loss"] = float(loss)
+    metrics["loss"] = _scalar(ops, loss)
     return loss, metrics
 
 
 def _masked_mean(ops, values, mask):
-    return float(ops.sum(values * mask)) / max(float(ops.sum(mask)), 1.0)
+    # A metric, never differentiated: detached so torch does not warn about float() on a graph tensor.
+    return float(ops.sum(ops.stop_gradient(values) * mask)) / max(float(ops.sum(mask)), 1.0)
+
+
+def _scalar(ops, value):
+    return float(ops.stop_gradient(value))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .batch import advantage_stats, check_rows_fit_loss, minibatches, read_rows
+from .profiles import resolve
 from .schema_check import load_schema, validate
 
 MANIFEST = "manifest.json"
@@ -25,7 +26,7 @@ def load_job(job_path):
     return job
 
 
-def make_backend(name, job, rows, adapter_in_dir, tiny_random):
+def make_backend(name, job, rows, adapter_in_dir, tiny_random, runtime=None):
     if name == "toy":
         from .toy_backend import ToyBackend
 
@@ -33,14 +34,17 @@ def make_backend(name, job, rows, adapter_in_dir, tiny_random):
     if name == "torch":
         from .torch_backend import TorchBackend
 
-        return TorchBackend(job, rows, adapter_in_dir, tiny_random)
+        return TorchBackend(job, rows, adapter_in_dir, tiny_random, runtime)
     raise ValueError(f"--backend: unknown backend {name!r} (toy or torch)")
 
 
 def run_job(job_path, backend="torch", tiny_random=False, log=print):
     """Trains the job and returns the small JSON result: adapter_dir, manifest and a metrics summary."""
     job_path = Path(job_path).resolve()
-    job = load_job(job_path)
+    if backend not in ("toy", "torch"):
+        raise ValueError(f"--backend: unknown backend {backend!r} (toy or torch)")
+    # The Feedback-Agent's overrides (job.hyperparams) apply here, so epochs/lr below are the effective ones.
+    job, runtime, profile_record = resolve(load_job(job_path), backend, tiny_random)
     base = job_path.parent
     rows = read_rows(base / job["data"]["uri"], job["data"]["sha256"], job["data"]["n_rows"])
     check_rows_fit_loss(rows, job["loss"]["kind"])
@@ -51,7 +55,7 @@ def run_job(job_path, backend="torch", tiny_random=False, log=print):
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / METRICS).write_text("")
 
-    trainer = make_backend(backend, job, rows, adapter_in, tiny_random)
+    trainer = make_backend(backend, job, rows, adapter_in, tiny_random, runtime)
     optim = job["optim"]
     rng = np.random.default_rng(optim["seed"])
     total_steps = optim["epochs"] * max(1, min(optim["minibatches"], len(rows)))
@@ -69,9 +73,11 @@ def run_job(job_path, backend="torch", tiny_random=False, log=print):
     trainer.save(out_dir)
     manifest = write_manifest(job, out_dir, step)
     summary = {key: float(value) for key, value in last.items() if isinstance(value, (int, float))}
+    if hasattr(trainer, "result_metrics"):
+        summary.update(trainer.result_metrics())
     # Callers that cannot read adapter_dir (sia, for an adapter on a Modal Volume) still pin manifest.json's bytes.
     manifest_sha256 = hashlib.sha256((out_dir / MANIFEST).read_bytes()).hexdigest()
-    return {"adapter_dir": str(out_dir), "manifest": manifest, "metrics": summary, "backend": trainer.name, "manifest_sha256": manifest_sha256}
+    return {"adapter_dir": str(out_dir), "manifest": manifest, "metrics": summary, "backend": trainer.name, "manifest_sha256": manifest_sha256, **profile_record}
 
 
 def write_manifest(job, out_dir, steps):

@@ -1,6 +1,9 @@
-"""Golden vectors of reference/training-anchors.md §1 against gpu/sia_worker/losses.py.
+"""Golden vectors of reference/training-anchors.md §1 against gpu/sia_worker/losses.py, at 1e-6 in float64.
 
-The same cases run on numpy (always) and on torch (where installed; skipped with a printed reason otherwise)."""
+Every vector of the losses the worker computes (§1.1 GAE/whitening, §1.2 PPO ratios, per-token losses, value
+loss, §1.3 Dr.GRPO divisor, §1.5 KL estimators and KL-in-reward returns, §1.6 DPO, §1.7 BC, §1.9 Tinker sums);
+the advantage estimators (GRPO, RLOO, entropic, RS-GRPO) run in TypeScript and are checked there. The same
+cases run on numpy (always) and on torch (gpu/.venv; tests/gpu-torch.int.test.ts fails if they were skipped)."""
 import importlib.util
 import unittest
 
@@ -65,6 +68,51 @@ class LossGoldens:
         loss, metrics = losses.policy_gradient_loss(self.ops, "ppo_clip", lp, old, advantages, mask, 0.2, 0.2, "token_mean")
         self.close(loss, -0.55)
         self.assertAlmostEqual(metrics["clipfrac"], 0.75)
+
+    def one_hot(self, width, index):
+        return self.arr([[1.0 if column == index else 0.0 for column in range(width)]])
+
+    def test_ppo_clip_per_token_ratios_and_losses(self):
+        lp, old = self.arr([[-1, -0.5, -2, -0.1]]), self.arr([[-1.2, -0.5, -1.5, -0.6]])
+        advantages = self.arr([[1, -1, -0.5, 2]])
+        for index, (ratio, per_token) in enumerate(zip([1.221403, 1, 0.606531, 1.648721], [-1.2, 1.0, 0.4, -2.4])):
+            loss, metrics = losses.policy_gradient_loss(self.ops, "ppo_clip", lp, old, advantages, self.one_hot(4, index), 0.2, 0.2, "token_sum")
+            self.close(loss, per_token)
+            self.close(metrics["ratio_mean"], ratio)
+
+    def test_tinker_ratios(self):
+        lp, old, advantages = self.arr([[-0.9, -0.8]]), self.arr([[-1.0, -0.7]]), self.arr([[0.5, 0.5]])
+        for index, ratio in enumerate([1.105171, 0.904837]):
+            _, metrics = losses.policy_gradient_loss(self.ops, "is", lp, old, advantages, self.one_hot(2, index), 0.2, 0.2, "token_sum")
+            self.close(metrics["ratio_mean"], ratio)
+
+    def test_value_loss_per_token(self):
+        values, old, returns = self.arr([[0.9, 0.2]]), self.arr([[0.5, 0.5]]), self.arr([[1, 0]])
+        for index in range(2):
+            loss, metrics = losses.value_loss(self.ops, values, old, returns, self.one_hot(2, index), 0.2, "token_sum")
+            self.close(loss, 0.5 * 0.09)
+        # v̂ = [0.7, 0.3]: its error (0.09) exceeds the unclipped one (0.01, 0.04) at both tokens, so both count as clipped.
+        self.assertAlmostEqual(metrics["vf_clipfrac"], 1.0)
+
+    def test_reinforce_with_kl_folded_into_the_reward(self):
+        lp, ref = self.arr([[-1, -2, -0.3]]), self.arr([[-1.5, -1, -0.3]])
+        rewards = self.arr([[0, 0, 1]]) - 0.1 * losses.kl_penalty(self.ops, lp, ref, "k1")
+        self.close(rewards, [-0.05, 0.1, 1.0])
+        # Returns-to-go G_t (γ = 1) are GAE with V = 0 and λ = 1.
+        returns, _ = losses.gae(self.ops, rewards, 0.0 * rewards, self.arr([[1, 1, 1]]), 1.0, 1.0)
+        self.close(returns, [1.05, 1.1, 1.0])
+
+    def test_dpo_implicit_rewards(self):
+        cases = [((-10, -12, -11, -11), 0.1, 0.1, -0.1), ((-10, -12, -11, -11), 0.5, 0.5, -0.5), ((-12, -10, -11, -11), 0.1, -0.1, 0.1)]
+        for values, beta, chosen_reward, rejected_reward in cases:
+            _, metrics = losses.dpo_loss(self.ops, *(self.arr([v]) for v in values), beta)
+            self.close(metrics["chosen_reward"], chosen_reward)
+            self.close(metrics["rejected_reward"], rejected_reward)
+
+    def test_dr_grpo_constant_divisor(self):
+        per_token, mask = self.arr([[1, 2, 3, 0], [4, 0, 0, 0]]), self.arr([[1, 1, 1, 0], [1, 0, 0, 0]])
+        self.close(losses.aggregate(self.ops, per_token, mask, "constant", 8), 1.25)
+        self.close(losses.aggregate(self.ops, per_token, mask, "constant", 4), 2.5)
 
     def test_tinker_importance_sampling_and_ppo_sums(self):
         lp, old = self.arr([[-0.9, -0.8]]), self.arr([[-1.0, -0.7]])
@@ -140,6 +188,15 @@ class TorchLossGoldensTest(LossGoldens, unittest.TestCase):
         loss.backward()
         # d(−A·ρ)/d lp = −A·ρ = −A at ρ = 1: high-advantage tokens gain probability mass.
         self.assertEqual(lp.grad.tolist(), [[-1.0, 1.0]])
+
+    def test_dpo_gradient_weight_is_sigma_of_minus_z(self):
+        import torch
+
+        chosen = torch.tensor([-10.0], dtype=torch.float64, requires_grad=True)
+        loss, _ = losses.dpo_loss(self.ops, chosen, self.arr([-12]), self.arr([-11]), self.arr([-11]), 0.1)
+        loss.backward()
+        # dL/d lp_w = −β·σ(−z) with σ(−z) = 0.450166 (training-anchors.md §1.6).
+        self.close(chosen.grad, [-0.1 * 0.450166])
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sia_worker.defaults import GPT_OSS_120B
+from sia_worker.profiles import PROFILES, resolve
 from sia_worker.schema_check import SchemaError
 from sia_worker.toy_backend import ToyBackend
 from sia_worker.worker import run_job
@@ -120,6 +122,44 @@ class WorkerTest(unittest.TestCase):
         job_path, _ = write_job(self.dir, ROWS, **{"data.sha256": "0" * 64})
         with self.assertRaisesRegex(SchemaError, "job.data.sha256"):
             run_job(job_path, backend="toy", log=quiet)
+
+    def test_refuses_rows_no_token_backend_can_represent(self):
+        # What loop/rollouts.ts makes of a tiny-policy call: the chosen candidate's index alone, no prompt tokens.
+        tiny_policy_row = dict(ROWS[0], tokens=[1], mask=[1], sampler_logprobs=[-0.7], advantages=[1.0], context={"messages": [], "candidates": ["4", "5"]})
+        job_path, _ = write_job(self.dir, [ROWS[0], tiny_policy_row])
+        with self.assertRaisesRegex(SchemaError, r"^rows\[1\]\.mask: is a tiny-policy row .* only --trainer tiny"):
+            run_job(job_path, backend="toy", log=quiet)
+        # A served model's rows carry candidates too (guided choice); with prompt tokens they train as usual.
+        job_path, _ = write_job(self.dir, [dict(ROWS[0], context={"messages": [], "candidates": ["4", "5"]})])
+        self.assertEqual(run_job(job_path, backend="toy", log=quiet)["manifest"]["steps"], 3)
+        job_path, _ = write_job(self.dir, [dict(ROWS[0], mask=[1, 1, 1])], adapter_out="adapters/policy-v0002")
+        with self.assertRaisesRegex(SchemaError, r"^rows\[0\]\.mask: mask\[0\] is 1"):
+            run_job(job_path, backend="toy", log=quiet)
+        pair = {"group": "g", "chosen": {"tokens": [0, 2], "mask": [0, 1]}, "rejected": {"tokens": [0, 3], "mask": [1, 1]}, "ref_lp_chosen": None, "ref_lp_rejected": None}
+        job_path, _ = write_job(self.dir, [pair], **{"loss.kind": "dpo"})
+        with self.assertRaisesRegex(SchemaError, r"^rows\[0\]\.rejected\.mask: mask\[0\] is 1"):
+            run_job(job_path, backend="toy", log=quiet)
+
+    def test_feedback_agent_hyperparams_apply_and_are_recorded(self):
+        job_path, _ = write_job(self.dir, ROWS, hyperparams={"epochs": 2, "lr": 0.01, "rank": 2})
+        result = run_job(job_path, backend="toy", log=quiet)
+        self.assertEqual(result["manifest"]["steps"], 2)
+        self.assertEqual((result["hyperparams"]["lr"], result["hyperparams"]["rank"], result["profile"]), (0.01, 2, "toy"))
+        self.assertEqual(result["hyperparams_overrides"], {"epochs": 2, "lr": 0.01, "rank": 2})
+        for bad, message in (({"learning_rate": 0.1}, r"job\.hyperparams\.learning_rate: is not a setting"), ({"epochs": 1.5}, "whole number"), ({"lr": -1}, "positive")):
+            job_path, _ = write_job(self.dir, ROWS, hyperparams=bad)
+            with self.assertRaisesRegex(SchemaError, message):
+                run_job(job_path, backend="toy", log=quiet)
+
+    def test_profiles_keep_the_tiny_learning_rate_off_gpt_oss_120b(self):
+        _, job = write_job(self.dir, ROWS, base_model="openai/gpt-oss-120b")
+        with self.assertRaisesRegex(SchemaError, r"^job\.optim\.lr: 0\.05 is above the gpt-oss-120b profile's limit"):
+            resolve(job, "torch")
+        settings = dict(job, optim=dict(job["optim"], lr=GPT_OSS_120B["optim"]["lr"]))
+        _, runtime, record = resolve(settings, "torch")
+        self.assertEqual((record["profile"], runtime["micro_batch_size"], runtime["dtype"]), ("gpt-oss-120b", 1, "bfloat16"))
+        self.assertEqual(PROFILES["gpt-oss-120b"]["optim"]["lr"], 4e-5)
+        self.assertEqual(resolve(job, "torch", tiny_random=True)[2]["profile"], "tiny-gpt-oss")
 
     def test_command_line_writes_result_or_error_files(self):
         job_path, _ = write_job(self.dir, ROWS)

@@ -54,6 +54,8 @@ export const TrainJobSchema = z.strictObject({
     seed: z.number().int().nonnegative(),
   }),
   data: z.strictObject({ uri: z.string().min(1), sha256: Sha256Hex, n_rows: z.number().int().nonnegative() }),
+  /** The Feedback-Agent's overrides (lr, epochs, rank, micro_batch_size…), applied by the worker over lora/optim. */
+  hyperparams: z.record(z.string(), z.number()).optional(),
 });
 
 const TokenIds = z.array(z.number().int().nonnegative());
@@ -177,6 +179,10 @@ export const WorkerResultSchema = z.object({
   backend: z.enum(['torch', 'toy']),
   /** sha256 of manifest.json's bytes (absent from workers deployed before it was added). */
   manifest_sha256: Sha256Hex.optional(),
+  /** The worker's hyperparameter profile (gpu/sia_worker/profiles.py) and the settings that actually trained. */
+  profile: z.string().optional(),
+  hyperparams: z.record(z.string(), z.unknown()).optional(),
+  hyperparams_overrides: z.record(z.string(), z.number()).optional(),
 });
 export type WorkerResult = z.infer<typeof WorkerResultSchema>;
 
