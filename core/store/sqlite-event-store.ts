@@ -8,7 +8,7 @@ import { IntegrityError, NotASiaLogError, StoreError, VersionError } from '../er
 import type { StoredEvent } from '../events/index.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, verifyRawRows } from './chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, toRawRow, verifyRawRows } from './chain.ts';
 import { readQuery } from './read-query.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -102,18 +102,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
     const rows = buildRows(head, streamId, current, fresh, now().toISOString());
     rows.forEach((row, i) => {
-      statements.insert.run(
-        row.position,
-        row.eventId,
-        row.streamId,
-        row.streamVersion,
-        row.type,
-        row.schemaVersion,
-        row.data,
-        row.metadata,
-        row.recordedAt,
-        row.hash,
-      );
+      statements.insert.run(...toRawRow(row));
       positions[freshIndex[i]] = row.position;
     });
     const version = rows[rows.length - 1].streamVersion;
@@ -125,18 +114,7 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     const head = (statements.head.get() as { position: number; hash: string } | undefined) ?? { position: 0, hash: '' };
     const versions = checkImportedRows(head, rows, (streamId) => (statements.streamVersion.get(streamId) as number | undefined) ?? 0);
     for (const row of rows) {
-      statements.insert.run(
-        row.position,
-        row.eventId,
-        row.streamId,
-        row.streamVersion,
-        row.type,
-        row.schemaVersion,
-        row.data,
-        row.metadata,
-        row.recordedAt,
-        row.hash,
-      );
+      statements.insert.run(...toRawRow(row));
     }
     for (const [streamId, version] of versions) statements.upsertStream.run(streamId, version);
   });

@@ -3,7 +3,7 @@ import { IntegrityError } from '../../errors.ts';
 import type { StoredEvent } from '../../events/index.ts';
 import { sha256Hex } from '../../hashing.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions } from '../../ports/event-store.ts';
-import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, verifyRawRows } from '../chain.ts';
+import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, toRawRow, verifyRawRows } from '../chain.ts';
 import { readQuery } from '../read-query.ts';
 import { openSyncPgClient, PgError, type SyncPgClient } from './sync-client.ts';
 
@@ -267,18 +267,7 @@ function insertStatements(rows: EventRow[]) {
   for (let start = 0; start < rows.length; start += 1000) {
     const chunk = rows.slice(start, start + 1000);
     const values = chunk.map((_, i) => `(${Array.from({ length: 10 }, (__, c) => `$${i * 10 + c + 1}`).join(', ')})`).join(', ');
-    const params = chunk.flatMap((row) => [
-      row.position,
-      row.eventId,
-      row.streamId,
-      row.streamVersion,
-      row.type,
-      row.schemaVersion,
-      row.data,
-      row.metadata,
-      row.recordedAt,
-      row.hash,
-    ]);
+    const params = chunk.flatMap(toRawRow);
     statements.push({
       sql: `INSERT INTO events (${RAW_COLUMNS}) VALUES ${values}`,
       params,
