@@ -169,6 +169,7 @@ describe('report rendering', () => {
 
   it('renders a page with no scripts or external assets, escaping what the log holds', () => {
     const html = renderReport({
+      head: { position: 42, hash: 'ab'.repeat(32) },
       experimentId: 'x<1>',
       task: 't',
       mode: 'h',

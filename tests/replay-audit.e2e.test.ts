@@ -53,6 +53,9 @@ describe('replay, fork, audit, bisect and report from the CLI', () => {
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(2);
     expect(html).toContain(mid.id);
     expect(html).not.toMatch(/<script|src=|href=/);
+    // The head the report was written at, as `sia verify --head` takes it.
+    const [, head] = /sia verify --head (\d+:[0-9a-f]{64})/.exec(html) ?? [];
+    expect(sia(['verify', '--db', db, '--head', head!]).status).toBe(0);
 
     const store = openSqliteEventStore(db);
     expect(store.verify().ok).toBe(true);

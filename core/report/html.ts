@@ -24,6 +24,8 @@ export interface ReportInput {
   branches: { fromNodeId: string; iterations: number; position: number }[];
   audit: EventData<'audit.performed'> | null;
   generatedAt: string;
+  /** The log's head when the report was written: `sia verify --head` later proves the log still holds it. */
+  head: { position: number; hash: string | null };
 }
 
 const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222}
@@ -61,6 +63,7 @@ export function renderReport(input: ReportInput): string {
     `<title>sia report ${escapeHtml(input.experimentId)}</title><style>${STYLE}</style></head><body>`,
     `<h1>Experiment <code>${escapeHtml(input.experimentId)}</code></h1>`,
     `<p>task <b>${escapeHtml(input.task)}</b>, mode <b>${escapeHtml(input.mode)}</b>, ${escapeHtml(input.status)}; best node <code>${escapeHtml(input.best.nodeId ?? '–')}</code> dev ${fmt(input.best.dev)} holdout ${fmt(input.best.holdout)}. Generated ${escapeHtml(input.generatedAt)}.</p>`,
+    `<p>Log head <code>${input.head.position}:${escapeHtml(input.head.hash ?? '')}</code>: <code>sia verify --head ${input.head.position}:${escapeHtml(input.head.hash ?? '')}</code> proves the log still holds everything this report shows.</p>`,
     input.branches.length
       ? `<p>Branches: ${input.branches.map((branch) => `from <code>${escapeHtml(branch.fromNodeId)}</code> (${branch.iterations} iterations, position ${branch.position})`).join('; ')}</p>`
       : '',

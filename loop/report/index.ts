@@ -36,6 +36,7 @@ export async function writeReport(input: {
     branches,
     audit,
     generatedAt: (input.clock ?? (() => new Date()))().toISOString(),
+    head: { position: input.store.head(), hash: input.store.hashAt(input.store.head()) },
   });
   mkdirSync(input.outDir, { recursive: true });
   const file = resolve(join(input.outDir, 'index.html'));
