@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { isSiaError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
+import { auditStatusRoutes } from './api/audit-status.ts';
 import { eventRoutes, type StreamTiming } from './api/events.ts';
 import { experimentRoutes } from './api/experiments.ts';
 import { nodeRoutes } from './api/nodes.ts';
+import { runItemRoutes } from './api/run-items.ts';
+import { taskMetricRoutes } from './api/task-metric.ts';
 import { requireLoopbackHostHeader, requireToken } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import { LineageReader, readOnlyView } from './read-model.ts';
@@ -51,6 +54,9 @@ export function createApp(options: AppOptions): Hono {
   const routes = [
     ...experimentRoutes(reader),
     ...nodeRoutes(reader),
+    ...taskMetricRoutes(reader),
+    ...runItemRoutes(reader),
+    ...auditStatusRoutes(reader),
     ...eventRoutes(reader.store, { pollMs: options.stream?.pollMs ?? 250, heartbeatMs: options.stream?.heartbeatMs ?? 15_000 }),
   ];
   for (const route of routes) app.get(honoPath(route.spec.path), (c) => route.handle(c));

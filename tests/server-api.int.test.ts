@@ -199,6 +199,9 @@ describe('auth, host guard, gateway mount, OpenAPI', () => {
       '/api/events',
       '/api/events/stream',
       '/api/experiments/{id}/audit',
+      '/api/experiments/{id}/metric',
+      '/api/runs/{id}/items',
+      '/api/experiments/{id}/audit-status',
       '/api/openapi.json',
       '/',
     ];

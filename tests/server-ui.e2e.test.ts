@@ -151,13 +151,14 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     const lineage = await api(`/api/experiments/${experimentId}/lineage`);
     const edited = lineage.nodes.find((node: { kind: string; runIds: string[] }) => node.kind === 'harness' && node.runIds.length) ?? lineage.nodes[0];
     await page.locator(`#lineage-tree g.node[data-node-id="${edited.id}"]`).click();
-    await page.locator('#run-steps table').waitFor({ timeout: 10_000 });
-    if (edited.kind === 'harness') expect(await page.locator('#scaffold-diff span.add').count()).toBeGreaterThan(0);
-    expect(await page.locator('#run-steps tr').count()).toBeGreaterThan(1);
+    await page.locator('#run-steps table.steps').waitFor({ timeout: 10_000 });
+    if (edited.kind === 'harness') expect(await page.locator('#scaffold-diff span.add, #scaffold-diff span.setting').count()).toBeGreaterThan(0);
+    expect(await page.locator('#run-steps table.steps tr').count()).toBeGreaterThan(1);
     const detail = await api(`/api/nodes/${edited.id}`);
     expect(await page.locator('#scaffold-files summary').allTextContents()).toEqual(
       detail.scaffold.files.map((file: { path: string }) => expect.stringContaining(file.path)),
     );
+    await page.screenshot({ path: join(SCREENSHOTS, 'node-top.png') });
     const screenshot = join(SCREENSHOTS, 'node.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`server-ui.e2e: node screenshot at ${screenshot}`);

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { EventData } from '../../core/events/index.ts';
 import type { EventStore } from '../../core/ports/event-store.ts';
 import { renderReport } from '../../core/report/html.ts';
+import { loadTask, packagedTaskIds } from '../../plugins/tasks/index.ts';
 import { auditExperiment, auditStream } from '../audit/index.ts';
 import type { SiaConfig } from '../config.ts';
 import { loadLoopState } from '../experiment-log.ts';
@@ -25,7 +26,12 @@ export async function writeReport(input: {
   let audit = latestAudit(input.store, input.experimentId);
   const audited = audit === null;
   if (!audit) audit = await auditExperiment(input);
-  const { branches } = loadLoopState(input.store, input.experimentId);
+  const { branches, nodes, runs } = loadLoopState(input.store, input.experimentId);
+  const auditedThrough = audit.atPosition;
+  const nodesAfterAudit = Object.values(nodes)
+    .filter((node) => node.position > auditedThrough)
+    .sort((a, b) => a.position - b.position)
+    .map((node) => node.id);
   const html = renderReport({
     experimentId: input.experimentId,
     task: summary.task,
@@ -35,6 +41,8 @@ export async function writeReport(input: {
     best: summary.best,
     branches,
     audit,
+    nodesAfterAudit,
+    metric: await metricOf(input.store, summary.task, Object.keys(runs)),
     generatedAt: (input.clock ?? (() => new Date()))().toISOString(),
     head: { position: input.store.head(), hash: input.store.hashAt(input.store.head()) },
   });
@@ -48,4 +56,17 @@ export function latestAudit(store: EventStore, experimentId: string): EventData<
   const events = store.read({ streamId: auditStream(experimentId), types: ['audit.performed'] });
   const last = events.at(-1);
   return last?.type === 'audit.performed' ? last.data : null;
+}
+
+/** The packaged task's metric; else the name the runs recorded, direction unknown (a user's task is not re-imported). */
+async function metricOf(store: EventStore, taskId: string, runIds: string[]): Promise<{ name: string; higherIsBetter: boolean | null } | null> {
+  if (packagedTaskIds().includes(taskId)) {
+    const task = await loadTask(taskId).catch(() => null);
+    if (task) return { name: task.metric.name, higherIsBetter: task.metric.higherIsBetter };
+  }
+  for (const runId of runIds) {
+    const [finished] = store.read({ streamId: `run-${runId}`, types: ['run.finished'], limit: 1 });
+    if (finished?.type === 'run.finished') return { name: finished.data.metricName, higherIsBetter: null };
+  }
+  return null;
 }

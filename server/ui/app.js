@@ -1,4 +1,4 @@
-import { api, fill, h, link, score } from './dom.js';
+import { api, fill, h, link, metricLabel, metricOf, score } from './dom.js';
 import { experimentPage } from './experiment-page.js';
 import { nodePage } from './node-page.js';
 
@@ -27,6 +27,7 @@ let refreshTimer = null;
 
 async function experimentsPage() {
   const { experiments, position } = await api('/api/experiments');
+  const metrics = await Promise.all(experiments.map((experiment) => metricOf(experiment.id)));
   fill(
     view,
     h('h1', {}, 'experiments'),
@@ -38,12 +39,12 @@ async function experimentsPage() {
           h(
             'tr',
             {},
-            ['experiment', 'task', 'mode', 'status', 'nodes', 'best dev', 'best holdout', 'created'].map((name) => h('th', {}, name)),
+            ['experiment', 'task', 'mode', 'status', 'nodes', 'metric', 'best dev', 'best holdout', 'created'].map((name) => h('th', {}, name)),
           ),
           experiments
-            .slice()
+            .map((experiment, i) => [experiment, metrics[i]])
             .reverse()
-            .map((experiment) =>
+            .map(([experiment, metric]) =>
               h(
                 'tr',
                 {},
@@ -52,6 +53,7 @@ async function experimentsPage() {
                 h('td', {}, experiment.mode),
                 h('td', {}, h('span', { class: 'badge' }, experiment.status)),
                 h('td', { class: 'num' }, experiment.nodeCount),
+                h('td', { class: 'metric' }, metricLabel(metric)),
                 h('td', { class: 'num' }, score(experiment.finalScores?.dev)),
                 h('td', { class: 'num' }, score(experiment.finalScores?.holdout)),
                 h('td', {}, new Date(experiment.createdAt).toLocaleString()),

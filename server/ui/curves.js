@@ -1,15 +1,16 @@
-import { s, score } from './dom.js';
+import { metricLabel, s, score } from './dom.js';
 
 const SPLITS = ['train', 'dev', 'holdout'];
 const WIDTH = 520;
 const HEIGHT = 300;
-const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
+// Right and top padding exceed a dot's radius, so the last and the best points are drawn whole.
+const PAD = { left: 56, right: 16, top: 14, bottom: 34 };
 
 /**
  * Scores per split over iterations. The lines follow the kept path (seed and accepted nodes), where the
  * experiment stood after each iteration; every node is a dot, hollow when the gate rejected it.
  */
-export function scoreCurves(nodes) {
+export function scoreCurves(nodes, metric) {
   const scored = nodes.filter((node) => SPLITS.some((split) => node.scores[split] !== undefined));
   const values = scored.flatMap((node) => SPLITS.map((split) => node.scores[split]).filter((v) => v !== undefined));
   const lastIteration = Math.max(1, ...nodes.map((node) => node.iteration));
@@ -29,6 +30,11 @@ export function scoreCurves(nodes) {
     ]),
     ...iterationTicks.map((tick) => s('text', { x: x(tick), y: HEIGHT - PAD.bottom + 16, 'text-anchor': 'middle' }, tick)),
     s('text', { x: (WIDTH + PAD.left) / 2, y: HEIGHT - 4, 'text-anchor': 'middle', class: 'muted' }, 'iteration'),
+    s(
+      'text',
+      { x: 12, y: (HEIGHT - PAD.bottom) / 2, 'text-anchor': 'middle', class: 'muted axis-title', transform: `rotate(-90 12 ${(HEIGHT - PAD.bottom) / 2})` },
+      metricLabel(metric),
+    ),
     s(
       'g',
       { class: 'axis' },
@@ -50,9 +56,10 @@ export function scoreCurves(nodes) {
       ),
     ),
   );
+  // Scales down with its panel (viewBox, width 100%) instead of being cut off by it.
   return s(
     'svg',
-    { id: 'score-curves', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'score curves' },
+    { id: 'score-curves', class: 'fit', width: WIDTH, height: HEIGHT, viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'score curves' },
     axes,
     curves,
     dots,

@@ -34,3 +34,18 @@ export async function api(path) {
 export const score = (value) => (value === undefined || value === null ? '–' : value.toFixed(3));
 export const shortId = (id, experimentId) => (experimentId && id.startsWith(`${experimentId}-`) ? id.slice(experimentId.length + 1) : id);
 export const link = (hash, text) => h('a', { href: hash }, text);
+
+/** "accuracy ↑": the metric's name and which way is better, shown wherever scores are (null: not known). */
+export const metricLabel = (metric) =>
+  metric?.name ? `${metric.name} ${metric.higherIsBetter === null ? '' : metric.higherIsBetter ? '↑ higher is better' : '↓ lower is better'}`.trim() : 'score';
+
+const metrics = new Map();
+/** The task's metric (GET /api/experiments/{id}/metric), fetched once per experiment; null when the server cannot say. */
+export function metricOf(experimentId) {
+  if (!metrics.has(experimentId))
+    metrics.set(
+      experimentId,
+      api(`/api/experiments/${encodeURIComponent(experimentId)}/metric`).catch(() => null),
+    );
+  return metrics.get(experimentId);
+}

@@ -1,5 +1,7 @@
+import { auditView } from './audit-view.js';
 import { scoreCurves } from './curves.js';
-import { api, fill, h, link, score, shortId } from './dom.js';
+import { decisionsTable } from './decisions-table.js';
+import { api, fill, h, link, metricLabel, metricOf, score, shortId } from './dom.js';
 import { lineageTree } from './tree.js';
 
 /** One experiment: lineage tree, score curves, decisions; a slider replays the lineage as of any position. */
@@ -12,6 +14,8 @@ export async function experimentPage(view, id, state) {
   const { experiment, nodes } = lineage;
   const open = (nodeId) => (location.hash = `#/nodes/${encodeURIComponent(nodeId)}`);
   const best = nodes.find((node) => node.id === experiment.bestNodeId);
+  const [metric, audit] = await Promise.all([metricOf(id), auditView(experiment, nodes, lineage.position)]);
+  const unit = h('span', { class: 'metric' }, metricLabel(metric));
 
   const slider = h('input', { type: 'range', min: detail.experiment.position, max: detail.position, value: lineage.position, 'aria-label': 'log position' });
   const label = h('span', { class: 'muted' }, at ? `as of position ${lineage.position}` : `live (position ${lineage.position})`);
@@ -30,13 +34,22 @@ export async function experimentPage(view, id, state) {
     ),
     h(
       'p',
+      { id: 'metric', title: metric?.description ?? '' },
+      'metric: ',
+      h('b', {}, metric?.name ?? 'unknown'),
+      metric?.higherIsBetter === null || !metric ? ' (direction not recorded)' : metric.higherIsBetter ? ' — higher is better ↑' : ' — lower is better ↓',
+      metric?.description ? h('span', { class: 'muted' }, ` · ${metric.description}`) : null,
+    ),
+    h(
+      'p',
       {},
       `${nodes.length} nodes, ${experiment.decisions.length} decisions. `,
       best
         ? [
             'best ',
             link(`#/nodes/${encodeURIComponent(best.id)}`, shortId(best.id, experiment.id)),
-            ` — dev ${score(best.scores.dev)}, holdout ${score(best.scores.holdout)}`,
+            ` — dev ${score(best.scores.dev)}, holdout ${score(best.scores.holdout)} `,
+            unit,
           ]
         : 'no best node yet.',
     ),
@@ -46,7 +59,7 @@ export async function experimentPage(view, id, state) {
       { class: 'panels' },
       h(
         'section',
-        { class: 'panel' },
+        { class: 'panel tree' },
         h('h2', {}, 'lineage'),
         h(
           'div',
@@ -59,33 +72,21 @@ export async function experimentPage(view, id, state) {
       ),
       h(
         'section',
-        { class: 'panel' },
-        h('h2', {}, 'scores over iterations'),
+        { class: 'panel chart' },
+        h('h2', {}, 'scores over iterations ', unit.cloneNode(true)),
         h(
           'div',
           { class: 'legend' },
           ['train', 'dev', 'holdout'].map((split) => h('span', {}, h('i', { class: `swatch ${split}` }), split)),
           h('span', {}, '○ rejected'),
         ),
-        scoreCurves(nodes),
+        scoreCurves(nodes, metric),
       ),
     ),
     h('h2', {}, 'decisions'),
-    h(
-      'table',
-      {},
-      h('tr', {}, h('th', {}, 'iteration'), h('th', {}, 'from node'), h('th', {}, 'kind'), h('th', {}, 'algorithm')),
-      experiment.decisions.map((decision) =>
-        h(
-          'tr',
-          {},
-          h('td', { class: 'num' }, decision.iteration),
-          h('td', {}, link(`#/nodes/${encodeURIComponent(decision.nodeId)}`, shortId(decision.nodeId, experiment.id))),
-          h('td', {}, h('span', { class: `badge ${decision.kind}` }, decision.kind)),
-          h('td', {}, decision.algorithm ?? ''),
-        ),
-      ),
-    ),
+    decisionsTable(experiment, nodes, metric),
+    h('h2', {}, 'audit'),
+    audit,
   );
   return {
     position: lineage.position,

@@ -1,12 +1,14 @@
-import { api, fill, h, link, score, shortId } from './dom.js';
-
-const diffClass = (line) => (/^(@@|\+\+\+ |--- )/.test(line) ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : '');
-const diffLine = (line) => h('span', { class: diffClass(line) }, `${line}\n`);
+import { diffView } from './config-diff.js';
+import { gain } from './decisions-table.js';
+import { api, fill, h, link, metricLabel, metricOf, score, shortId } from './dom.js';
+import { loadSteps } from './run-steps.js';
 
 /** One node: its scores, the scaffold diff and files, the adapter, and each run's steps (paged). */
 export async function nodePage(view, id) {
   const { node, scaffold, adapter, runs, decisions, position } = await api(`/api/nodes/${encodeURIComponent(id)}`);
   const steps = h('div', { id: 'run-steps' });
+  const metric = await metricOf(node.experimentId);
+  const diff = scaffold.diff ? diffView(scaffold.diff) : null;
   const showRun = (runId) => loadSteps(steps, runId, 0, true);
 
   fill(
@@ -38,20 +40,33 @@ export async function nodePage(view, id) {
         'tr',
         {},
         h('th', {}, 'scores'),
-        h('td', {}, `train ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}`),
+        h(
+          'td',
+          {},
+          `train ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)} `,
+          h('span', { class: 'metric' }, metricLabel(metric)),
+        ),
       ),
       node.comparison
         ? h(
             'tr',
             {},
             h('th', {}, 'gate'),
-            h('td', {}, `${node.comparison.reason} (Δ ${node.comparison.meanDifference.toFixed(3)}, bound ${node.comparison.lowerBound.toFixed(3)})`),
+            h('td', {}, h('span', { class: `verdict ${node.status}` }, node.status), ` — gain ${gain(node.comparison)} — ${node.comparison.reason}`),
           )
         : null,
     ),
     h('h2', {}, 'scaffold diff'),
-    scaffold.diff
-      ? h('pre', { id: 'scaffold-diff' }, scaffold.diff.split('\n').map(diffLine))
+    diff?.settings.length
+      ? h(
+          'p',
+          { id: 'changed-settings' },
+          'changed settings: ',
+          diff.settings.map((text, i) => [i ? ', ' : '', h('code', {}, text)]),
+        )
+      : null,
+    diff
+      ? h('pre', { id: 'scaffold-diff' }, diff.lines)
       : h('p', { class: 'muted' }, node.kind === 'weights' ? 'weight update: harness frozen' : 'seed scaffold: no parent to compare with'),
     h('h2', {}, 'scaffold files'),
     h(
@@ -73,7 +88,15 @@ export async function nodePage(view, id) {
     h(
       'table',
       {},
-      h('tr', {}, h('th', {}, 'run'), h('th', {}, 'split'), h('th', {}, 'purpose'), h('th', {}, 'score'), h('th', {}, '')),
+      h(
+        'tr',
+        {},
+        h('th', {}, 'run'),
+        h('th', {}, 'split'),
+        h('th', {}, 'purpose'),
+        h('th', {}, ['score ', h('span', { class: 'metric' }, metricLabel(metric))]),
+        h('th', {}, ''),
+      ),
       runs.map((run) =>
         h(
           'tr',
@@ -133,34 +156,4 @@ function evidenceTable(decisions) {
       ),
     ),
   );
-}
-
-async function loadSteps(container, runId, after, fresh) {
-  const page = await api(`/api/runs/${encodeURIComponent(runId)}/steps?after=${after}&limit=50`);
-  const rows = page.steps.map((entry) =>
-    h('tr', {}, h('td', { class: 'num' }, entry.index), h('td', {}, entry.exampleId ?? ''), h('td', {}, entry.step.kind), h('td', {}, describe(entry.step))),
-  );
-  let table = container.querySelector('table');
-  if (fresh || !table) {
-    table = h('table', { class: 'steps' }, h('tr', {}, h('th', {}, '#'), h('th', {}, 'example'), h('th', {}, 'kind'), h('th', {}, 'detail')));
-    fill(container, h('h2', {}, `steps of ${runId}`), table);
-  }
-  table.append(...rows);
-  container.querySelector('.more')?.remove();
-  if (page.hasMore) container.append(h('button', { class: 'more', onclick: () => loadSteps(container, runId, page.next, false) }, 'load more'));
-}
-
-function describe(step) {
-  switch (step.kind) {
-    case 'llm_call':
-      return `${step.model}: ${step.request.messages.at(-1)?.content ?? ''} → ${step.completion}  (${step.latencyMs} ms, logprob ${step.logprobs.reduce((a, b) => a + b, 0).toFixed(2)})`;
-    case 'tool_call':
-      return `${step.name}(${JSON.stringify(step.input)}) → ${JSON.stringify(step.output)}`;
-    case 'log':
-      return `[${step.level}] ${step.message}`;
-    case 'error':
-      return `${step.errorKind}: ${step.message}`;
-    default:
-      return JSON.stringify(step);
-  }
 }
