@@ -38,6 +38,8 @@ export interface LoopOptions {
   budgets: { maxTokens: number | null; maxWallMs: number | null };
   /** Learning-rate and other overrides passed to the algorithm and trainer. */
   training: { lr: number; epochs: number; rank: number };
+  /** Options per algorithm id (`--algorithm-options`), validated by its schema; a Feedback-Agent's hyperparams override them. */
+  algorithmOptions?: Record<string, Record<string, unknown>>;
 }
 
 export interface LoopContext {

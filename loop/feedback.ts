@@ -1,13 +1,17 @@
 import { diffFiles } from '../core/diff.ts';
-import { ModelBehaviorError } from '../core/errors.ts';
-import type { EventData } from '../core/events/index.ts';
+import { ModelBehaviorError, ValidationError } from '../core/errors.ts';
+import type { AppliedHyperparams, EventData } from '../core/events/index.ts';
 import type { LoopNode, LoopState } from '../core/loop/state.ts';
 import type { FeedbackContext, TrajectorySample } from '../core/ports/agents.ts';
 import { adviseAlgorithm, rewardStatistics } from '../core/rl/selector.ts';
+import { budgetExceeded } from './budget.ts';
 import type { LoopContext } from './context.ts';
+import { evaluateNode } from './evaluate.ts';
 import { trainEvidence } from './evidence.ts';
 import type { ExperimentLog } from './experiment-log.ts';
+import { hyperparamBase, resolveHyperparams } from './hyperparams.ts';
 import { lineageLessons } from './lessons.ts';
+import { nodeRolloutRuns, ROLLOUT_TEMPERATURE, rolloutGroups, rolloutSeed } from './rollouts.ts';
 import { loadScaffold, storeScaffold } from './scaffolds.ts';
 
 /**
@@ -15,10 +19,12 @@ import { loadScaffold, storeScaffold } from './scaffolds.ts';
  * as an aggregate, reward statistics, the selector's advice and the lineage with its lessons; never holdout.
  */
 export async function feedbackStep(context: LoopContext, log: ExperimentLog, step: { nodeId: string; iteration: number }) {
-  const state = log.state;
-  const node = state.nodes[step.nodeId];
+  const node = log.state.nodes[step.nodeId];
   const scaffold = loadScaffold(context.store, node.entry, node.files);
-  const statistics = rewardStatistics(trainRewardGroups(context, state, node));
+  // In w+h the statistics come from the rollouts an update would train on: probed here when the node has none.
+  if (log.state.mode === 'w+h') await probeRollouts(context, log, node, step.iteration);
+  const statistics = trainRewardStatistics(context, log.state, node);
+  const state = log.state;
   const advice = state.mode === 'w+h' ? adviseAlgorithm(statistics) : null;
   const feedbackContext: FeedbackContext = {
     iteration: step.iteration,
@@ -61,6 +67,27 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     return decision;
   }
   const { decision: choice, promptHash, usage, attempts, evidence } = answer;
+  let hyperparams: AppliedHyperparams | undefined;
+  if (choice.kind === 'weights') {
+    const algorithm = context.algorithms.find((candidate) => candidate.id === choice.algorithm);
+    try {
+      if (algorithm) hyperparams = resolveHyperparams(algorithm, choice.hyperparams, hyperparamBase(context));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      // Hyperparameters the algorithm's schema refuses end the search like any invalid decision: never silently dropped.
+      const decision: EventData<'feedback.decided'> = {
+        ...base,
+        kind: 'stop',
+        rationale: `agent error: invalid hyperparameters for ${choice.algorithm}: ${error.message}`,
+        algorithm: null,
+        promptHash,
+        usage,
+        attempts,
+      };
+      log.execute({ type: 'RecordDecision', decision, scaffold: null });
+      return decision;
+    }
+  }
   const decision: EventData<'feedback.decided'> = {
     ...base,
     kind: choice.kind,
@@ -70,6 +97,7 @@ export async function feedbackStep(context: LoopContext, log: ExperimentLog, ste
     usage,
     attempts,
     ...(evidence ? { evidence } : {}),
+    ...(hyperparams ? { hyperparams } : {}),
   };
   const scaffoldEvent = choice.kind === 'harness' ? proposeEdit(context, state, node, choice.scaffold, choice.operator, choice.rationale, promptHash) : null;
   log.execute({ type: 'RecordDecision', decision, scaffold: scaffoldEvent });
@@ -104,17 +132,35 @@ function proposeEdit(
   };
 }
 
-/** Rollout groups of this node when it has them (several samples per item), else one sample per item. */
-function trainRewardGroups(context: LoopContext, state: LoopState, node: LoopNode): number[][] {
-  const byItem = new Map<string, number[]>();
-  for (const [runId, run] of Object.entries(state.runs)) {
-    if (run.nodeId !== node.id || run.purpose !== 'rollout') continue;
-    for (const event of context.store.iterate({ streamId: `run-${runId}`, types: ['reward.recorded'] })) {
-      if (event.type === 'reward.recorded') byItem.set(event.data.exampleId, [...(byItem.get(event.data.exampleId) ?? []), event.data.reward]);
-    }
+/**
+ * The probe: `groupSize` samples of every train item at the training temperature, recorded as the node's rollout
+ * runs (the same seeds the train step would use), so a weights update from this node trains on exactly these.
+ * Idempotent: after a kill only the missing samples run; a budget that runs out stops it.
+ */
+async function probeRollouts(context: LoopContext, log: ExperimentLog, node: LoopNode, iteration: number): Promise<void> {
+  const experimentId = log.state.experimentId as string;
+  for (let sample = nodeRolloutRuns(log.state, node.id, context.options.groupSize).length; sample < context.options.groupSize; sample++) {
+    if (budgetExceeded(context, log.state)) return;
+    await evaluateNode(context, experimentId, node, 'train', {
+      purpose: 'rollout',
+      temperature: ROLLOUT_TEMPERATURE,
+      seed: rolloutSeed(log.state.seed, iteration, sample),
+      log,
+    });
   }
-  if (byItem.size) return [...byItem.values()];
-  return Object.values(node.rewards.train ?? {}).map((reward) => [reward]);
+}
+
+/** Statistics of the node's rollout groups (one group per item and model call) when it has them, else of its train evaluation. */
+function trainRewardStatistics(context: LoopContext, state: LoopState, node: LoopNode) {
+  const runs = nodeRolloutRuns(state, node.id, context.options.groupSize);
+  if (runs.length > 0) {
+    const groups = rolloutGroups(context.store, runs).map((group) => group.map((rollout) => rollout.reward));
+    if (groups.length > 0) return rewardStatistics(groups, 'rollouts');
+  }
+  return rewardStatistics(
+    Object.values(node.rewards.train ?? {}).map((reward) => [reward]),
+    'train-eval',
+  );
 }
 
 /** Every item of the node's last train evaluation with its whole story, ordered for the agent (loop/evidence.ts). */

@@ -1,6 +1,24 @@
+import type { LoopState } from '../core/loop/state.ts';
 import type { Rollout } from '../core/ports/algorithm.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { createRequestReader } from '../gateway/request-blobs.ts';
+
+/**
+ * The node's rollout runs a weights update from it trains on: its latest `groupSize` rollout runs in log order (the
+ * probe the Feedback-Agent's statistics were drawn from, completed by the train step when it is short).
+ */
+export function nodeRolloutRuns(state: LoopState, nodeId: string, groupSize: number): string[] {
+  const runs = Object.entries(state.runs)
+    .filter(([, run]) => run.nodeId === nodeId && run.purpose === 'rollout')
+    .map(([runId]) => runId);
+  return runs.slice(Math.max(0, runs.length - groupSize));
+}
+
+/** Rollouts (the probe included) sample at the training temperature. */
+export const ROLLOUT_TEMPERATURE = 1;
+
+/** The seed of the n-th rollout sample of a node at an iteration (the probe and the train step agree on it). */
+export const rolloutSeed = (experimentSeed: number, iteration: number, sample: number) => experimentSeed * 1000 + iteration * 10 + sample;
 
 /**
  * Turns rollout runs into RL groups: one group per (train item, n-th model call of that item), one rollout per

@@ -59,7 +59,7 @@ const EFFECTS: Effects = {
   async meta(context, log, _step, experiment) {
     const written = await context.stack.meta.writeScaffold({
       task: { id: context.task.id, description: context.task.description },
-      reference: context.task.referenceScaffold,
+      reference: context.task.referenceScaffoldFor?.(experiment.seed) ?? context.task.referenceScaffold,
     });
     const stored = storeScaffold(context.store, written.scaffold);
     const nodeId = context.newId('node');

@@ -17,6 +17,7 @@ const Options = z.object({
   limits: z.object({ timeMsPerExample: z.number(), memoryMb: z.number(), maxOutputBytes: z.number() }),
   budgets: z.object({ maxTokens: z.number().nullable(), maxWallMs: z.number().nullable() }),
   training: z.object({ lr: z.number(), epochs: z.number(), rank: z.number() }),
+  algorithmOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 
 const SettingsV1 = z.object({

@@ -12,7 +12,8 @@ import { budgetExceeded } from './budget.ts';
 import type { LoopContext } from './context.ts';
 import { adapterDir, adapterUri, evaluateNode } from './evaluate.ts';
 import { type ExperimentLog, experimentStream } from './experiment-log.ts';
-import { rolloutGroups } from './rollouts.ts';
+import { hyperparamBase, resolveHyperparams } from './hyperparams.ts';
+import { nodeRolloutRuns, ROLLOUT_TEMPERATURE, rolloutGroups, rolloutSeed } from './rollouts.ts';
 
 const POLL_MS = 200;
 const adapterIdOf = (jobId: string) => `adapter-${jobId.slice(4)}`;
@@ -56,7 +57,7 @@ export async function trainStep(
       scaffoldId: parent.scaffoldId,
       baseModel: status.manifest.base_model,
       algorithm: step.algorithm,
-      hyperparams: hyperparamsOf(context),
+      hyperparams: checkpointHyperparams(context, log.state, jobId),
       files,
       uri: adapterUri(context, newAdapterId),
       jobId,
@@ -73,23 +74,39 @@ async function collectAndSubmit(
   const experimentId = log.state.experimentId as string;
   const parent = log.state.nodes[step.nodeId];
   const seed = log.state.seed;
-  for (let sample = log.state.pendingWeights?.rollouts.length ?? 0; sample < context.options.groupSize; sample++) {
+  // The probe the decision's statistics came from is what trains; only missing samples run here.
+  for (let sample = nodeRolloutRuns(log.state, parent.id, context.options.groupSize).length; sample < context.options.groupSize; sample++) {
     // Checked before each sample: a budget that runs out mid-collection stops here and the loop cancels the decision.
     if (budgetExceeded(context, log.state)) return null;
-    await evaluateNode(context, experimentId, parent, 'train', { purpose: 'rollout', temperature: 1, seed: seed * 1000 + step.iteration * 10 + sample, log });
+    await evaluateNode(context, experimentId, parent, 'train', {
+      purpose: 'rollout',
+      temperature: ROLLOUT_TEMPERATURE,
+      seed: rolloutSeed(seed, step.iteration, sample),
+      log,
+    });
   }
-  const groups = rolloutGroups(context.store, log.state.pendingWeights?.rollouts ?? []);
+  const groups = rolloutGroups(context.store, nodeRolloutRuns(log.state, parent.id, context.options.groupSize));
   const algorithm = context.algorithms.find((candidate) => candidate.id === step.algorithm);
   if (!algorithm)
     throw new ValidationError(`the decision names algorithm "${step.algorithm}", which this session has not loaded`, 'algorithm', {
       hint: 'pass its file with --algorithm PATH (resume takes the recorded paths)',
     });
-  const plan = algorithm.plan(groups, {});
+  // Recorded with the decision (validated there); a log from before that gets the session's settings.
+  const hyperparams = log.state.pendingWeights?.hyperparams ?? resolveHyperparams(algorithm, undefined, hyperparamBase(context));
+  const plan = algorithm.plan(groups, hyperparams.options);
   const jobId = context.newId('job');
   // The batch once: as a blob in the log and as the file the trainer reads, under one hash.
   const batch = encodeBatch(plan.rows);
   const batchSha256 = context.store.putBlob(batch);
-  const job = buildJob(context, log.state, jobId, parent.adapterId, plan.loss, { text: batch, sha256: batchSha256, rows: plan.rows.length });
+  const job = buildJob(
+    context,
+    log.state,
+    jobId,
+    parent.adapterId,
+    plan.loss,
+    { text: batch, sha256: batchSha256, rows: plan.rows.length },
+    hyperparams.training,
+  );
   // An algorithm can keep no row (every group constant for bon-bc or GRPO): the job is recorded and fails on its
   // own terms, so the decision is spent and the next one starts from the same node instead of the loop crashing.
   const handle = plan.rows.length > 0 ? (await context.stack.trainer.submit(job, plan.rows)).handle : null;
@@ -104,6 +121,7 @@ async function collectAndSubmit(
       job: job as unknown as Record<string, unknown>,
       batchSha256,
       handle,
+      hyperparams,
     },
   });
   if (!handle) {
@@ -163,6 +181,7 @@ function buildJob(
   parentAdapter: string | null,
   loss: Partial<TrainJob['loss']> & { kind: TrainJob['loss']['kind'] },
   batch: { text: string; sha256: string; rows: number },
+  training: { lr: number; epochs: number; minibatches: number },
 ): TrainJob {
   mkdirSync(context.adaptersDir, { recursive: true });
   const profile = trainingProfile(context.stack.names.trainer, context.stack.baseModel, context.options.training);
@@ -177,13 +196,24 @@ function buildJob(
     adapter_out: adapterDir(context, adapterIdOf(jobId)),
     lora: profile.lora,
     loss: completeLossSpec(loss),
-    optim: { ...profile.optim, seed: state.seed },
+    optim: { ...profile.optim, lr: training.lr, epochs: training.epochs, minibatches: training.minibatches, seed: state.seed },
     data: { uri: batchFile, sha256: batch.sha256, n_rows: batch.rows },
   };
 }
 
-/** What a checkpoint records of how it was trained: the profile the job used and the group size. */
-function hyperparamsOf(context: LoopContext): Record<string, unknown> {
+/** What the checkpoint records: the profile, the job's own settings (from training.submitted), rank and group size. */
+function checkpointHyperparams(context: LoopContext, state: LoopState, jobId: string): Record<string, unknown> {
   const profile = trainingProfile(context.stack.names.trainer, context.stack.baseModel, context.options.training);
-  return { profile: profile.name, lr: profile.optim.lr, epochs: profile.optim.epochs, rank: profile.lora.rank, groupSize: context.options.groupSize };
+  const submitted = context.store
+    .read({ streamId: experimentStream(state.experimentId as string), types: ['training.submitted'] })
+    .find((event) => event.type === 'training.submitted' && event.data.jobId === jobId);
+  const applied = submitted?.type === 'training.submitted' ? submitted.data.hyperparams : undefined;
+  const training = applied?.training ?? { lr: profile.optim.lr, epochs: profile.optim.epochs };
+  return {
+    profile: profile.name,
+    ...training,
+    rank: profile.lora.rank,
+    groupSize: context.options.groupSize,
+    ...(applied && Object.keys(applied.options).length ? { options: applied.options } : {}),
+  };
 }

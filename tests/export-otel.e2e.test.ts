@@ -43,7 +43,8 @@ describe('sia export otel', () => {
   const counts = { runs: 0, calls: 0, inputTokens: 0, rewards: 0, decisions: 0, trainings: 0 };
 
   beforeAll(() => {
-    const run = sia(['run', '--task', 'lawbench', '--mode', 'w+h', '--iterations', '1', '--db', db, '--json'], { timeoutMs: 240_000 });
+    // Two iterations: under 5% of the seed's rollouts succeed, so the first decision is a harness edit and the second trains.
+    const run = sia(['run', '--task', 'lawbench', '--mode', 'w+h', '--iterations', '2', '--db', db, '--json'], { timeoutMs: 240_000 });
     expect(run.status).toBe(0);
     experimentId = JSON.parse(run.stdout).experimentId;
     const store = openSqliteEventStore(db);

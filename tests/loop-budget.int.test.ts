@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../core/hashing.ts';
+import type { FeedbackAgent } from '../core/ports/agents.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { loadLoopState } from '../loop/experiment-log.ts';
 import { DEFAULT_OPTIONS, runSession } from '../loop/session.ts';
@@ -40,19 +42,37 @@ describe("budgets are the experiment's", () => {
   it('a token budget cancels an open weights decision instead of leaving it behind', { timeout: 120_000 }, async () => {
     const base = { ...leakySettings(3), mode: 'w+h' as const, seed: 0 };
     const options = { ...DEFAULT_OPTIONS, iterations: 3, groupSize: 2 };
-    // Unbudgeted, this seed decides weights first: the tokens used up to that decision are the budget below.
+    // An agent that always trains: the offline one would not train from an incomplete probe (groups of one sample).
+    const alwaysWeights: FeedbackAgent = {
+      id: 'always-weights',
+      prompt: { hash: sha256Hex('always weights'), text: 'always weights' },
+      async decide() {
+        return {
+          decision: { kind: 'weights', algorithm: 'grpo', rationale: 'train' },
+          promptHash: sha256Hex('always weights'),
+          usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
+          attempts: 1,
+        };
+      },
+    };
+    const stackOverrides = { feedback: alwaysWeights };
     const reference = freshDb();
     const referenceStore = openSqliteEventStore(reference);
-    await runSession({ store: referenceStore, dbFile: reference, settings: { ...base, options }, config: {}, experimentId: 'x' });
+    await runSession({ store: referenceStore, dbFile: reference, settings: { ...base, options }, config: {}, experimentId: 'x', stackOverrides });
     const stream = referenceStore.read({ streamId: 'experiment-x' });
     const decided = stream.findIndex((event) => event.type === 'feedback.decided');
     expect(stream[decided].data).toMatchObject({ kind: 'weights' });
+    // The decision's statistics come from a probe of rollouts drawn just before it: the budget is what was spent before the first of them.
+    const firstRollout = stream.findIndex((event) => event.type === 'evaluation.recorded' && event.data.purpose === 'rollout');
+    expect(firstRollout).toBeGreaterThan(-1);
+    expect(firstRollout).toBeLessThan(decided);
     const tokensBefore = stream
-      .slice(0, decided)
+      .slice(0, firstRollout)
       .reduce((sum, event) => sum + (event.type === 'evaluation.recorded' ? event.data.usage.promptTokens + event.data.usage.completionTokens : 0), 0);
     referenceStore.close();
 
-    // One token more: the decision is made, its first rollout spends the rest, the second never starts.
+    // One token more: the probe's first rollout spends the rest, the second never starts; the decision is made from
+    // what was drawn, and the open weights decision is cancelled before any training.
     const dbFile = freshDb();
     const store = openSqliteEventStore(dbFile);
     await runSession({
@@ -61,6 +81,7 @@ describe("budgets are the experiment's", () => {
       settings: { ...base, options: { ...options, budgets: { maxTokens: tokensBefore + 1, maxWallMs: null } } },
       config: {},
       experimentId: 'x',
+      stackOverrides,
     });
     const state = loadLoopState(store, 'x');
     expect(state.finish?.reason).toBe('budget');

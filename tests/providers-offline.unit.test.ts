@@ -23,7 +23,7 @@ describe('offline Feedback-Agent, mode h: which knob first', () => {
       'voting',
       'voting',
       'prompt',
-      'other',
+      'width',
     ]);
   });
 
@@ -45,6 +45,57 @@ describe('offline Feedback-Agent, mode h: which knob first', () => {
   it('tries prompt variants first otherwise, skipping what was tried from this node', () => {
     expect(operatorOf(decide({ trainScore: 0.75 }))).toBe('knob:promptStyle=judge');
     expect(operatorOf(decide({ trainScore: 0.75, tried: ['knob:promptStyle=judge'] }))).toBe('knob:samples=3');
+  });
+
+  it('orders families by what worked: a family the gate accepted first, untried families next, rejected ones last', () => {
+    const knobs = { shortlist: [0, 5], overlap: ['bigram'], promptStyle: ['plain', 'judge'], samples: [1, 3], maxFactChars: [300, 600] };
+    const edited = (operator: string, accepted: boolean, gain: number) =>
+      lesson({
+        nodeId: `n-${operator}`,
+        kind: 'harness',
+        status: accepted ? 'accepted' : 'rejected',
+        what: 'edit',
+        devScore: 0.3,
+        operator,
+        gate: { accepted, gain, lower: gain - 0.1, upper: gain + 0.1, reason: 'r' },
+      });
+    const next = (lineage: FeedbackContext['lineage'], tried: string[], trainScore: number) =>
+      operatorOf(decideOffline(feedbackContext({ trainScore, lineage, tried }), knobs));
+    const base = feedbackContext().lineage;
+    // Exploit: width was accepted, so width again (its size key tried from this node, its ranking key next), although prompt comes first by symptom.
+    expect(next([...base, edited('knob:shortlist=5', true, 0.1)], ['knob:shortlist=5'], 0.75)).toBe('knob:overlap=bigram');
+    // Within the family, a key not edited yet comes before another value of the key just edited (tried elsewhere).
+    expect(next([...base, edited('knob:shortlist=5', true, 0.1)], [], 0.75)).toBe('knob:overlap=bigram');
+    // Explore: width was rejected, so an untried family first, although width comes first by symptom.
+    expect(next([...base, edited('knob:shortlist=5', false, -0.1)], [], 0.25)).toBe('knob:promptStyle=judge');
+    // Every family is reached: with width and prompt rejected, voting and then other come before them.
+    const rejected = [...base, edited('knob:shortlist=5', false, -0.1), edited('knob:promptStyle=judge', false, 0)];
+    expect(next(rejected, [], 0.25)).toBe('knob:samples=3');
+    expect(next([...rejected, edited('knob:samples=3', false, 0)], ['knob:samples=3'], 0.25)).toBe('knob:maxFactChars=300');
+  });
+
+  it("orders a key's values by what worked: accepted first, untried numbers nearest the best, rejected last", () => {
+    const knobs = { shortlist: [0, 1, 3, 5, 10, 20] };
+    const gate = (accepted: boolean, gain: number) => ({ accepted, gain, lower: gain - 0.1, upper: gain + 0.1, reason: 'r' });
+    const lineage = [
+      ...feedbackContext().lineage,
+      lesson({ nodeId: 'a', kind: 'harness', status: 'accepted', what: 'e', devScore: 0.3, operator: 'knob:shortlist=3', gate: gate(true, 0.2) }),
+      lesson({ nodeId: 'b', kind: 'harness', status: 'rejected', what: 'e', devScore: 0.1, operator: 'knob:shortlist=20', gate: gate(false, -0.1) }),
+    ];
+    const order: string[] = [];
+    const tried: string[] = [];
+    for (;;) {
+      const decision = decideOffline(feedbackContext({ trainScore: 0.25, lineage, tried }), knobs);
+      if (decision.kind !== 'harness') break;
+      order.push(decision.operator);
+      tried.push(decision.operator);
+    }
+    expect(order).toEqual(['knob:shortlist=3', 'knob:shortlist=1', 'knob:shortlist=5', 'knob:shortlist=10', 'knob:shortlist=20']);
+  });
+
+  it('does not read the spread of training-temperature rollouts as scaffold disagreement', () => {
+    const statistics = { ...feedbackContext().rewardStatistics, pairwiseAvailability: 0.8, source: 'rollouts' as const };
+    expect(operatorOf(decide({ rewardStatistics: statistics, trainScore: 0.25 }))).toBe('knob:shortlist=5');
   });
 
   it('is deterministic and leaves its input alone', () => {
@@ -98,9 +149,36 @@ describe('offline Feedback-Agent, mode w+h: weights or harness', () => {
   it('trains again when no harness edit is left, and stops when neither lever is left', () => {
     const tried = ['knob:promptStyle=judge', 'knob:shortlist=5', 'knob:samples=3', 'knob:parser=longest'];
     expect(decide({ mode: 'w+h', lineage: lineageAfter('weights'), tried }).kind).toBe('weights');
-    const stop = decide({ mode: 'w+h', tried: [...tried, 'weights'] });
+    // One retry is left after one update; two updates from a node are the most.
+    expect(decide({ mode: 'w+h', tried: [...tried, 'weights'] })).toMatchObject({ kind: 'weights', hyperparams: { extraEpochs: 2 } });
+    const stop = decide({ mode: 'w+h', tried: [...tried, 'weights', 'weights:grpo'] });
     expect(stop.kind).toBe('stop');
     expect(stop.rationale).toMatch(/weights were already tried/);
+  });
+
+  it('after a rejected update and a rejected edit, retries weights from the same node with a smaller step', () => {
+    const rejected = (gain: number) => [
+      ...feedbackContext().lineage,
+      lesson({
+        nodeId: 'node-w',
+        parentId: 'node-0',
+        kind: 'weights',
+        status: 'rejected',
+        what: 'weights',
+        devScore: 0.4,
+        operator: 'grpo',
+        gate: { accepted: false, gain, lower: gain - 0.1, upper: gain + 0.1, reason: 'r' },
+      }),
+    ];
+    expect(decide({ mode: 'w+h', tried: ['weights:grpo'], lineage: rejected(-0.05) }).kind).toBe('harness');
+    expect(decide({ mode: 'w+h', tried: ['weights:grpo', 'knob:promptStyle=judge'], lineage: rejected(-0.05) })).toMatchObject({
+      kind: 'weights',
+      hyperparams: { lrScale: 0.5 },
+    });
+    expect(decide({ mode: 'w+h', tried: ['weights:grpo', 'knob:promptStyle=judge'], lineage: rejected(0.01) })).toMatchObject({
+      kind: 'weights',
+      hyperparams: { extraEpochs: 2 },
+    });
   });
 
   it('falls back to the first allowed algorithm when the advice is not allowed', () => {
@@ -134,7 +212,7 @@ describe('offline agents on the LawBench reference scaffold', () => {
     expect(written.scaffold).toEqual(task.referenceScaffold);
     expect(written.rationale).toMatch(/reference scaffold, unchanged/);
 
-    const rulesText = readFileSync(new URL('../plugins/providers/prompts/offline-rules.v2.md', import.meta.url), 'utf8');
+    const rulesText = readFileSync(new URL('../plugins/providers/prompts/offline-rules.v3.md', import.meta.url), 'utf8');
     const { decision, promptHash, usage } = await feedback.decide(feedbackContext({ scaffold: written.scaffold, trainScore: 0.2 }));
     expect(promptHash).toBe(sha256Hex(rulesText));
     expect(usage).toEqual({ promptTokens: 0, completionTokens: 0, costUsd: 0 });

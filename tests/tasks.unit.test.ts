@@ -58,9 +58,29 @@ describe('shared task helpers', () => {
 describe('lawbench', () => {
   const example: TaskExample = { id: 'x', input: { facts: '…' }, label: ['盗窃', '诈骗'] };
 
-  it('derives 202 charge classes and splits 500 cases 250/125/125 by default, overridable', async () => {
+  it('offers the charges of the train split only, never a dev or holdout gold', async () => {
     const task = await createLawbench();
-    expect(task.info?.classes).toBe(202);
+    expect(task.info?.chargesInData).toBe(202);
+    for (const seed of [0, 3]) {
+      const splits = task.splits(seed);
+      const scaffold = task.referenceScaffoldFor!(seed);
+      const source = scaffold.files['charges.mjs'] as string;
+      const offered = new Set<string>(JSON.parse(source.slice(source.indexOf('['), source.lastIndexOf(']') + 1)));
+      const trainCharges = new Set(splits.train.flatMap((example) => example.label as string[]));
+      expect([...offered].sort()).toEqual([...trainCharges].sort());
+      // Some held-out golds exist only outside train; none of those may be offered.
+      const unseen = [...new Set([...splits.dev, ...splits.holdout].flatMap((example) => example.label as string[]))].filter(
+        (charge) => !trainCharges.has(charge),
+      );
+      expect(unseen.length).toBeGreaterThan(0);
+      for (const charge of unseen) expect(offered.has(charge)).toBe(false);
+    }
+    expect(task.info?.classes).toBeLessThan(202);
+    expect(task.referenceScaffold).toEqual(task.referenceScaffoldFor!(0));
+  });
+
+  it('derives 202 charges in the data and splits 500 cases 250/125/125 by default, overridable', async () => {
+    const task = await createLawbench();
     const splits = task.splits(0);
     expect([splits.train.length, splits.dev.length, splits.holdout.length]).toEqual([250, 125, 125]);
     const small = (await createLawbench({ train: 10, dev: 5, holdout: 5 })).splits(0);

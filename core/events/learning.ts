@@ -10,6 +10,19 @@ export const RewardStatistics = z.object({
   density: z.number(),
   /** Share of groups with at least two distinct rewards (pairs exist for DPO, variance for GRPO). */
   pairwiseAvailability: z.number(),
+  /** Mean samples per group (1: one greedy sample per item; 2: preference pairs). Absent in logs before 2026-07. */
+  groupSize: z.number().nonnegative().optional(),
+  /** Share of rewards below 0 (costs, negated runtimes): "success" (reward > 0) means nothing for them. */
+  negativeShare: z.number().min(0).max(1).optional(),
+  /**
+   * Tail heaviness of the graded rewards: mean of the top 10% over the median, both measured above the minimum
+   * (1 for binary outcomes, about 1.9 for uniform, about 6 for a lognormal with σ = 1).
+   */
+  tailRatio: z.number().nonnegative().optional(),
+  /** Distinct reward values, capped at 1000 (few levels: partial credit; many: continuous). */
+  levels: z.number().int().nonnegative().optional(),
+  /** Where the rewards come from: the rollouts that will be trained on, or one train evaluation sample per item. */
+  source: z.enum(['rollouts', 'train-eval']).optional(),
 });
 export type RewardStatistics = z.infer<typeof RewardStatistics>;
 
@@ -27,6 +40,14 @@ export const EvidenceCoverage = z.object({
   tokenBudget: z.number().int().positive(),
 });
 export type EvidenceCoverage = z.infer<typeof EvidenceCoverage>;
+
+/** Trainer settings and algorithm options of one weights update, after validation (loop/hyperparams.ts). */
+export const AppliedHyperparams = z.object({
+  training: z.object({ lr: z.number(), epochs: z.number().int(), minibatches: z.number().int() }),
+  options: z.record(z.string(), z.unknown()),
+});
+
+export type AppliedHyperparams = z.infer<typeof AppliedHyperparams>;
 
 export const FeedbackDecided = z.object({
   type: z.literal('feedback.decided'),
@@ -48,6 +69,8 @@ export const FeedbackDecided = z.object({
     attempts: z.number().int().positive().default(1),
     /** What the agent saw of the train evidence; absent for agents that read the structured context whole (offline). */
     evidence: EvidenceCoverage.optional(),
+    /** Weights only: the validated hyperparameters the update will use (trainer settings and algorithm options). */
+    hyperparams: AppliedHyperparams.optional(),
   }),
 });
 
@@ -64,6 +87,8 @@ export const TrainingSubmitted = z.object({
     batchSha256: Sha256,
     /** Remote handle (Modal function call id, pid) so a restarted sia resumes polling. */
     handle: z.string().nullable(),
+    /** The hyperparameters applied (absent in logs from before they were recorded). */
+    hyperparams: AppliedHyperparams.optional(),
   }),
 });
 

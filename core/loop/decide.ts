@@ -132,9 +132,17 @@ function branch(command: Extract<LoopCommand, { type: 'Branch' }>, state: LoopSt
 function recordEvaluation(data: EventData<'evaluation.recorded'>, state: LoopState): SiaEvent[] {
   if (!state.nodes[data.nodeId]) throw new IllegalStateError(`node ${data.nodeId} is not in experiment ${state.experimentId}`);
   if (state.runs[data.runId]) throw new IllegalStateError(`run ${data.runId} was already recorded`);
-  if (data.purpose === 'rollout' && state.pendingWeights?.nodeId !== data.nodeId)
-    throw new IllegalStateError(`no weights decision on ${data.nodeId} is collecting rollouts`);
+  if (data.purpose === 'rollout' && state.pendingWeights?.nodeId !== data.nodeId && !probing(state, data.nodeId)) {
+    throw new IllegalStateError(
+      `no weights decision on ${data.nodeId} is collecting rollouts, and it is not the current node of a w+h experiment between decisions (a probe)`,
+    );
+  }
   return [{ type: 'evaluation.recorded', data }];
+}
+
+/** A probe: rollouts of the current node of a w+h experiment with nothing open, drawn for the next decision's statistics. */
+function probing(state: LoopState, nodeId: string): boolean {
+  return state.mode === 'w+h' && state.currentNodeId === nodeId && !state.candidateNodeId && !state.pendingWeights;
 }
 
 /** Cancels the open candidate (its node) or the open weights decision (node null, its job when one was submitted). */

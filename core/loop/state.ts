@@ -1,4 +1,4 @@
-import type { GateComparison, Mode, Split, StoredEvent, Usage } from '../events/index.ts';
+import type { AppliedHyperparams, GateComparison, Mode, Split, StoredEvent, Usage } from '../events/index.ts';
 
 export interface LoopNode {
   id: string;
@@ -63,7 +63,7 @@ export interface LoopState {
   candidateNodeId: string | null;
   /** A weights decision whose adapter is not checkpointed yet. */
   /** A weights decision whose adapter is not checkpointed yet, with the rollout runs already collected for it. */
-  pendingWeights: { nodeId: string; algorithm: string; iteration: number; rollouts: string[] } | null;
+  pendingWeights: { nodeId: string; algorithm: string; iteration: number; rollouts: string[]; hyperparams?: AppliedHyperparams } | null;
   iteration: number;
   /** Set by a branch (sia fork): the iteration the branch may run to, whatever the session's --iterations. */
   iterationBudget: number | null;
@@ -202,7 +202,13 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       if (data.kind === 'weights') {
         return {
           ...next,
-          pendingWeights: { nodeId: data.nodeId, algorithm: data.algorithm ?? 'grpo', iteration: data.iteration, rollouts: [] },
+          pendingWeights: {
+            nodeId: data.nodeId,
+            algorithm: data.algorithm ?? 'grpo',
+            iteration: data.iteration,
+            rollouts: [],
+            ...(data.hyperparams ? { hyperparams: data.hyperparams } : {}),
+          },
           tried: markTried(state.tried, data.nodeId, `weights:${data.algorithm}`),
         };
       }

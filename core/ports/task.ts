@@ -56,6 +56,11 @@ export interface Task {
   metric: TaskMetric;
   hardware: 'cpu' | 'gpu';
   referenceScaffold: ScaffoldFiles;
+  /**
+   * The reference scaffold for a data seed, where it depends on the split (lawbench's class list comes from the
+   * train split of that seed only). Absent: `referenceScaffold` serves every seed.
+   */
+  referenceScaffoldFor?(seed: number): ScaffoldFiles;
   /** Deterministic for a seed. */
   /**
    * The items for a data seed. `secret` (the experiment's sandbox key) is for secret verifier data only, such as the
