@@ -1,8 +1,9 @@
 /**
  * Both levers on the embedded default (offline agents, tiny policy, tiny trainer), over several seeds. Per task and
  * seed: Initial (the reference scaffold with the base policy), H and W+H (runSession, same seed and iterations), the
- * task's best no-model baseline (the scaffold's own ranker answer: every config with a shortlist of 1, the policy
- * never consulted because it has one candidate; the config chosen on dev) and a shuffled-train-label control of W+H
+ * task's best no-model baseline (the scaffold's own answer with the first candidate it offers, the policy never
+ * consulted: every ranker config at a shortlist of 1, or the reference scaffold when it has no shortlist; the config
+ * chosen on dev) and a shuffled-train-label control of W+H
  * (train labels permuted among train items with a seeded shuffle: the same label multiset, no item's own label).
  * Scores are the best node's holdout (the loop chooses it on dev; nothing here chooses by holdout); the table gives
  * mean ± sd over seeds and the paired differences W+H − H and W+H − baseline with their sd.
@@ -110,14 +111,16 @@ async function initial(task: Task, seed: number): Promise<Scores> {
 
 /**
  * The no-model baseline: the scaffold's own ranking with a shortlist of 1 (every other knob of the ranker family
- * tried), the "policy" returning the first candidate it is offered; the config with the best dev score.
+ * tried), the "policy" returning the first candidate it is offered; the config with the best dev score. A task
+ * whose scaffold has no shortlist knob gets its reference scaffold with that same first-candidate "policy" (its own
+ * heuristic order: gsm8k's first computed candidate, denoising's first strategy, trimul-cpu's first kernel variant).
  */
-async function noModelBaseline(task: Task, seed: number): Promise<(Scores & { config: Record<string, unknown> }) | null> {
+async function noModelBaseline(task: Task, seed: number): Promise<Scores & { config: Record<string, unknown> }> {
   const knobs = task.knobs ?? {};
-  const width = Object.keys(knobs).find((key) => /shortlist|topk|top_k|candidate/i.test(key));
-  if (!width || !(knobs[width] ?? []).includes(1)) return null;
-  const rankerKeys = Object.keys(knobs).filter((key) => /overlap|weighting|rank/i.test(key));
-  let configs: Array<Record<string, unknown>> = [{ [width]: 1 }];
+  const width = Object.keys(knobs).find((key) => /shortlist|topk|top_k/i.test(key));
+  const widthOne = width !== undefined && (knobs[width] ?? []).includes(1);
+  const rankerKeys = widthOne ? Object.keys(knobs).filter((key) => /overlap|weighting|rank/i.test(key)) : [];
+  let configs: Array<Record<string, unknown>> = [widthOne ? { [width]: 1 } : {}];
   for (const key of rankerKeys) configs = configs.flatMap((config) => (knobs[key] ?? []).map((value) => ({ ...config, [key]: value })));
   const splits = task.splits(seed);
   const first: Chat = async (request) => ({ content: request.guidedChoice?.[0] ?? '' });
@@ -127,7 +130,7 @@ async function noModelBaseline(task: Task, seed: number): Promise<(Scores & { co
     const dev = await score(task, solve, splits.dev, first);
     if (!best || dev > (best.dev ?? -1)) best = { dev, holdout: await score(task, solve, splits.holdout, first), config };
   }
-  return best;
+  return best as Scores & { config: Record<string, unknown> };
 }
 
 const meanOf = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
@@ -147,7 +150,7 @@ interface SeedRow {
   initial: Scores;
   h: Scores;
   wh: Scores;
-  baseline: (Scores & { config: Record<string, unknown> }) | null;
+  baseline: Scores & { config: Record<string, unknown> };
   control: Scores | null;
   whDecisions: string[];
   seconds: { h: number; wh: number };
@@ -176,7 +179,7 @@ for (const taskId of tasks) {
     };
     rows.push(row);
     log(
-      `${taskId} seed ${seed}: initial ${init.holdout?.toFixed(3)} baseline ${baseline?.holdout?.toFixed(3) ?? '–'} H ${row.h.holdout?.toFixed(3)} W+H ${row.wh.holdout?.toFixed(3)} control ${row.control?.holdout?.toFixed(3) ?? '–'} (W+H ${wh.seconds.toFixed(0)} s; ${((performance.now() - started) / 1000).toFixed(0)} s so far)`,
+      `${taskId} seed ${seed}: initial ${init.holdout?.toFixed(3)} baseline ${baseline.holdout?.toFixed(3)} H ${row.h.holdout?.toFixed(3)} W+H ${row.wh.holdout?.toFixed(3)} control ${row.control?.holdout?.toFixed(3) ?? '–'} (W+H ${wh.seconds.toFixed(0)} s; ${((performance.now() - started) / 1000).toFixed(0)} s so far)`,
     );
   }
   results[taskId] = { metric: task.metric.name, rows };
@@ -235,7 +238,7 @@ if (json) {
     for (const row of s.rows) {
       const f = (x: Scores | null) => (x?.holdout === null || x?.holdout === undefined ? '–' : x.holdout.toFixed(3));
       console.log(
-        `- ${taskId} ${row.seed}: ${f(row.initial)} / ${f(row.baseline)} ${row.baseline ? JSON.stringify(row.baseline.config) : ''} / ${f(row.h)} / ${f(row.wh)} / ${f(row.control)} — ${row.whDecisions.join(', ')}`,
+        `- ${taskId} ${row.seed}: ${f(row.initial)} / ${f(row.baseline)} ${JSON.stringify(row.baseline.config)} / ${f(row.h)} / ${f(row.wh)} / ${f(row.control)} — ${row.whDecisions.join(', ')}`,
       );
     }
   }
