@@ -2,7 +2,7 @@ import { ConcurrencyError, NotFoundError } from '../core/errors.ts';
 import type { StoredEvent } from '../core/events/index.ts';
 import { decide, type LoopCommand } from '../core/loop/decide.ts';
 import { isLegacyRunEvent, legacyEvaluation, type OpenLegacyRuns } from '../core/loop/legacy.ts';
-import { evolve, initialLoopState, type LoopState } from '../core/loop/state.ts';
+import { foldLoop, initialLoopState, type LoopState } from '../core/loop/state.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 
 export const experimentStream = (experimentId: string) => `experiment-${experimentId}`;
@@ -18,8 +18,7 @@ function foldStream(store: EventStore, experimentId: string, upTo?: number): { s
   const stream = experimentStream(experimentId);
   const own = store.read({ streamId: stream, ...(upTo !== undefined ? { upTo } : {}) });
   const events = own[0]?.type === 'experiment.created' && own[0].data.layout === 'legacy' ? withLegacyRuns(store, experimentId, own, upTo) : own;
-  let state = initialLoopState();
-  for (const event of events) state = evolve(state, event);
+  const state = foldLoop(initialLoopState(), events);
   return { state, position: own.at(-1)?.position ?? 0, version: own.at(-1)?.streamVersion ?? 0 };
 }
 
@@ -56,11 +55,11 @@ export function createExperimentLog(store: EventStore, experimentId: string) {
   let { state, position, version } = foldStream(store, experimentId);
 
   const catchUp = () => {
-    for (const event of store.read({ streamId: stream, after: position })) {
-      state = evolve(state, event);
-      position = event.position;
-      version = event.streamVersion;
-    }
+    const events = store.read({ streamId: stream, after: position });
+    if (events.length === 0) return;
+    state = foldLoop(state, events);
+    position = events[events.length - 1].position;
+    version = events[events.length - 1].streamVersion;
   };
 
   return {

@@ -1,4 +1,5 @@
 import type { AppliedHyperparams, GateComparison, Mode, Split, StoredEvent, Usage } from '../events/index.ts';
+import { owned, withDrafts } from './drafts.ts';
 
 export interface LoopNode {
   id: string;
@@ -119,6 +120,19 @@ export function addUsage(total: Usage, more: Usage): Usage {
   };
 }
 
+/**
+ * Folds events onto `state` in linear time. Pure for its caller: what it was given is copied before the first
+ * change. `owner` lets a caller that keeps the result to itself between calls (a projection's private state) fold
+ * on without copying again; the states it passes must then be ones it never handed out.
+ */
+export function foldLoop(state: LoopState, events: Iterable<StoredEvent>, owner: WeakSet<object> = new WeakSet()): LoopState {
+  return withDrafts(owner, () => {
+    let folded = state;
+    for (const event of events) folded = evolve(folded, event);
+    return folded;
+  });
+}
+
 /** Folds one event of an experiment's stream: the one place the loop's rules about its history live. */
 export function evolve(state: LoopState, event: StoredEvent): LoopState {
   switch (event.type) {
@@ -186,7 +200,7 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       const { data } = event;
       const cancelled = data.nodeId ? patchNode(state, data.nodeId, { status: 'cancelled' }) : state;
       const job = data.jobId ? state.training[data.jobId] : undefined;
-      const training = job ? { ...state.training, [job.jobId]: { ...job, status: 'failed' as const } } : state.training;
+      const training = job ? withJob(state.training, { ...job, status: 'failed' }) : state.training;
       return {
         ...cancelled,
         training,
@@ -197,7 +211,9 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
     case 'feedback.decided': {
       const { data } = event;
       const decision: Decision = { iteration: data.iteration, nodeId: data.nodeId, kind: data.kind, algorithm: data.algorithm, position: event.position };
-      const next = { ...state, iteration: data.iteration + 1, usage: addUsage(state.usage, data.usage), decisions: [...state.decisions, decision] };
+      const decisions = owned(state.decisions, (list) => [...list]);
+      decisions.push(decision);
+      const next = { ...state, iteration: data.iteration + 1, usage: addUsage(state.usage, data.usage), decisions };
       if (data.kind === 'stop') return { ...next, stopped: true };
       if (data.kind === 'weights') {
         return {
@@ -217,7 +233,7 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
     case 'training.submitted': {
       const { data } = event;
       const job: TrainingJob = { jobId: data.jobId, nodeId: data.nodeId, algorithm: data.algorithm, handle: data.handle, status: 'submitted', adapterId: null };
-      return { ...state, training: { ...state.training, [data.jobId]: job } };
+      return { ...state, training: withJob(state.training, job) };
     }
     case 'training.completed':
     case 'training.failed': {
@@ -225,11 +241,12 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
       if (!job) return state;
       const completed = event.type === 'training.completed';
       const updated: TrainingJob = { ...job, status: completed ? 'completed' : 'failed', adapterId: completed ? event.data.adapterId : null };
-      return { ...state, training: { ...state.training, [job.jobId]: updated }, pendingWeights: completed ? state.pendingWeights : null };
+      return { ...state, training: withJob(state.training, updated), pendingWeights: completed ? state.pendingWeights : null };
     }
     case 'evaluation.recorded': {
       const { data } = event;
-      const runs = { ...state.runs, [data.runId]: { nodeId: data.nodeId, split: data.split, purpose: data.purpose } };
+      const runs = owned(state.runs, (map) => ({ ...map }));
+      runs[data.runId] = { nodeId: data.nodeId, split: data.split, purpose: data.purpose };
       const next = { ...state, runs, usage: addUsage(state.usage, data.usage) };
       if (data.purpose === 'rollout') {
         const pending = state.pendingWeights;
@@ -290,14 +307,29 @@ const nodeWithAdapter = (state: LoopState, adapterId: string) =>
   Object.values(state.nodes).find((node) => node.kind === 'weights' && node.adapterId === adapterId);
 
 function withNode(state: LoopState, node: LoopNode): LoopState {
-  return { ...state, nodes: { ...state.nodes, [node.id]: node }, nodeOrder: [...state.nodeOrder, node.id] };
+  const nodes = owned(state.nodes, (map) => ({ ...map }));
+  nodes[node.id] = node;
+  const nodeOrder = owned(state.nodeOrder, (ids) => [...ids]);
+  nodeOrder.push(node.id);
+  return { ...state, nodes, nodeOrder };
 }
 
 function patchNode(state: LoopState, nodeId: string, patch: Partial<LoopNode>): LoopState {
   const node = state.nodes[nodeId];
-  return node ? { ...state, nodes: { ...state.nodes, [nodeId]: { ...node, ...patch } } } : state;
+  if (!node) return state;
+  const nodes = owned(state.nodes, (map) => ({ ...map }));
+  nodes[nodeId] = { ...node, ...patch };
+  return { ...state, nodes };
 }
 
 function markTried(tried: Record<string, string[]>, nodeId: string, what: string): Record<string, string[]> {
-  return { ...tried, [nodeId]: [...(tried[nodeId] ?? []), what] };
+  const next = owned(tried, (map) => ({ ...map }));
+  next[nodeId] = [...(tried[nodeId] ?? []), what];
+  return next;
+}
+
+function withJob(training: Record<string, TrainingJob>, job: TrainingJob): Record<string, TrainingJob> {
+  const next = owned(training, (map) => ({ ...map }));
+  next[job.jobId] = job;
+  return next;
 }

@@ -1,6 +1,6 @@
 import type { GateComparison, Split, StoredEvent } from '../events/index.ts';
 import { isLegacyRunEvent, legacyEvaluation, type OpenLegacyRuns } from '../loop/legacy.ts';
-import { evolve, initialLoopState, type LoopNode, type LoopState } from '../loop/state.ts';
+import { foldLoop, initialLoopState, type LoopNode, type LoopState } from '../loop/state.ts';
 import type { Projection } from './projection.ts';
 
 /** A (scaffold, adapter) pair with its parent and its scores per split. */
@@ -94,8 +94,20 @@ export const lineageProjection: Projection<LineageState> = {
   },
 };
 
+// The loop states inside a lineage state are its own (never handed out to be kept), so their collections are
+// grown in place across events: one fold per event would otherwise copy an experiment's node map every time.
+const loopDrafts = new WeakMap<LineageState, WeakSet<object>>();
+function ownedBy(state: LineageState): WeakSet<object> {
+  let owner = loopDrafts.get(state);
+  if (!owner) {
+    owner = new WeakSet();
+    loopDrafts.set(state, owner);
+  }
+  return owner;
+}
+
 function foldExperimentEvent(state: LineageState, experimentId: string, event: StoredEvent): void {
-  const loop = evolve(state.loops[experimentId] ?? initialLoopState(), event);
+  const loop = foldLoop(state.loops[experimentId] ?? initialLoopState(), [event], ownedBy(state));
   if (loop.status === 'empty') return;
   state.loops[experimentId] = loop;
   state.experiments[experimentId] = summaryOf(loop);
