@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, ValidationError } from '../../core/errors.ts';
-import type { EventStore } from '../../core/ports/event-store.ts';
+import type { EventStore, NewEvent } from '../../core/ports/event-store.ts';
 import { copyLog } from '../../core/store/index.ts';
+import { verifyLog } from '../../core/store/verify-log.ts';
 import { experimentCreated, logEvent } from '../support/events.ts';
 
 /** The behaviour every EventStore implementation must show (run by the in-memory and SQLite tests). */
@@ -89,6 +90,39 @@ export function runEventStoreContract(name: string, make: () => EventStore): voi
       expect(store.putBlob('export async function solve() {}')).toBe(sha);
       expect(store.getBlobText(sha)).toBe('export async function solve() {}');
       expect(store.getBlob('0'.repeat(64))).toBeNull();
+    });
+
+    it('verifies model-call steps whose request parts are blobs, and names a referenced blob that is missing', () => {
+      const store = make();
+      const choices = store.putBlob(JSON.stringify(['盗窃', '诈骗']));
+      const absent = 'f'.repeat(64);
+      const step = (
+        id: string,
+        messages: { role: string; content: string }[] | { blob: string },
+        guidedChoice: string[] | { blob: string } | null,
+      ): NewEvent => ({
+        id,
+        type: 'run.step_recorded',
+        data: {
+          runId: 'r',
+          exampleId: 'e1',
+          index: 0,
+          step: {
+            ...{ kind: 'llm_call', model: 'policy', completion: '盗窃', tokenIds: [1], logprobs: [-0.1], latencyMs: 1 },
+            request: { messages, guidedChoice, temperature: 0 },
+            usage: { promptTokens: 3, completionTokens: 1, costUsd: null },
+          },
+        },
+      });
+      // An old log's step (every part inline) next to one naming its candidate list by hash.
+      store.append('run-r', [
+        step('s1', [{ role: 'user', content: '事实' }], ['盗窃', '诈骗']),
+        step('s2', [{ role: 'user', content: '事实' }], { blob: choices }),
+      ]);
+      expect(verifyLog(store)).toMatchObject({ ok: true, checked: 2, problems: [] });
+      expect(JSON.parse(store.getBlobText(choices) as string)).toEqual(['盗窃', '诈骗']);
+      store.append('run-r', [step('s3', { blob: absent }, null)]);
+      expect(verifyLog(store).problems).toEqual([{ position: 3, reason: `blob ${absent} it refers to is missing` }]);
     });
 
     it('saves and loads projection checkpoints', () => {
