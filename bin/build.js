@@ -78,8 +78,15 @@ await esbuild.build({
   chunkNames: 'chunks/[name]-[hash]',
   packages: undefined,
   external: ['better-sqlite3', 'pg'],
-  // Bundled CommonJS (yargs' helpers) calls require for Node's own modules.
-  banner: { js: 'import { createRequire as __siaCreateRequire } from "node:module"; const require = __siaCreateRequire(import.meta.url);' },
+  // Only yargs asks where it lives (for the nearest package.json's version and its locale files): tell it.
+  define: { 'import.meta.url': '__siaYargsUrl' },
+  banner: {
+    js: [
+      'const __siaYargsUrl = import.meta.url.replace(/\\/dist\\/vendor\\/(?!.*\\/dist\\/vendor\\/).*$/, "/node_modules/yargs/lib/platform-shims/esm.mjs");',
+      // Bundled CommonJS (yargs' helpers) calls require for Node's own modules.
+      'import { createRequire as __siaCreateRequire } from "node:module"; const require = __siaCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
 });
 mkdirSync(dirname(STAMP), { recursive: true });
 closeSync(openSync(STAMP, 'w'));
