@@ -76,7 +76,6 @@ await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   chunkNames: 'chunks/[name]-[hash]',
-  packages: undefined,
   external: ['better-sqlite3', 'pg'],
   // Only yargs asks where it lives (for the nearest package.json's version and its locale files): tell it.
   define: { 'import.meta.url': '__siaYargsUrl' },
