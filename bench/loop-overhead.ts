@@ -26,6 +26,20 @@ const charges = chargeClasses(lawbench);
 
 const policy = createTinyPolicy();
 const store = openSqliteEventStore(join(mkdtempSync(join(tmpdir(), 'sia-overhead-')), 'sia.db'));
+/** Where the recorded path's extra time goes: the store writes it makes (timed around the store's own calls). */
+const writes = { append: { ms: 0, calls: 0 }, putBlob: { ms: 0, calls: 0 } };
+for (const name of ['append', 'putBlob'] as const) {
+  const original = store[name] as (...args: unknown[]) => unknown;
+  (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+    const started = performance.now();
+    try {
+      return original(...args);
+    } finally {
+      writes[name].ms += performance.now() - started;
+      writes[name].calls += 1;
+    }
+  };
+}
 const gateway = createLoopGateway(store, () => policy);
 
 /** The same policy answer in the shape the sandbox's parent reads, with nothing recorded. */
@@ -73,6 +87,7 @@ const run = async (runId: string) => {
 };
 
 await run('warm-up'); // every prompt once on both paths: feature caches and JIT warm for both
+for (const write of Object.values(writes)) Object.assign(write, { ms: 0, calls: 0 });
 const results = await run('bench');
 const times: Record<'recorded' | 'unrecorded', number[]> = { recorded: [], unrecorded: [] };
 for (const result of results) {
@@ -89,6 +104,13 @@ for (const [name, values] of Object.entries(times)) {
 }
 const steps = store.read({ streamId: 'run-bench', types: ['run.step_recorded'] }).length;
 console.log(`recorded ${steps} llm_call events; chain ${store.verify().ok ? 'intact' : 'BROKEN'}; load average ${loadavg()[0]!.toFixed(1)}`);
+const excessUs = (mean(times.recorded) - mean(times.unrecorded)) * 1000;
+const perCallUs = (write: { ms: number }) => ((write.ms * 1000) / times.recorded.length).toFixed(0);
+console.log(
+  `mean excess ${excessUs.toFixed(0)} µs per recorded call; store writes in it: appends ${perCallUs(writes.append)} µs per call ` +
+    `(${writes.append.calls} batches, ${(writes.append.ms / Math.max(1, writes.append.calls)).toFixed(2)} ms each, the last at run close), ` +
+    `blobs ${perCallUs(writes.putBlob)} µs per call (${writes.putBlob.calls} new)`,
+);
 const ratio = (statistic: (values: number[]) => number) => (statistic(times.recorded) / statistic(times.unrecorded)).toFixed(3);
 console.log(`ratio ${ratio(mean)} (goal < 1.2) — sandbox chat through the recording gateway / unrecorded, by mean`);
 console.log(`ratio ${ratio(median)} (goal < 1.2) — the same, by median`);
