@@ -33,7 +33,7 @@ describe('serving parity: served against trained logprobs of the same tokens', (
   it('the audit check passes when every recorded check passed', () => {
     const result = judgeServingParity([recorded('a1', 'float32', served), recorded('a2', 'bfloat16', [-1.3, -0.45, -3.05])]);
     expect(result).toMatchObject({ name: 'serving-parity', passed: true, findings: [], measurements: { applicable: true } });
-    expect(result.summary).toMatch(/^2 adapters' served logprobs compared/);
+    expect(result.summary).toMatch(/^served logprobs of 2 adapter\(s\) compared with the trainer's \(max \|diff\| 5\.00e-2\)$/);
   });
 
   it('fails with the adapter and its maxAbsDiff as evidence when one is over its threshold', () => {
@@ -62,6 +62,6 @@ describe('serving parity: served against trained logprobs of the same tokens', (
     };
     const result = judgeServingParity([recorded('a1', 'float32', served), skipped]);
     expect(result.passed).toBe(true);
-    expect(result.summary).toMatch(/1 adapters' served logprobs compared .*; 1 skipped: no scoring route$/);
+    expect(result.summary).toMatch(/^served logprobs of 1 adapter\(s\) compared .*; 1 skipped: no scoring route$/);
   });
 });

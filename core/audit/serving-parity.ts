@@ -39,7 +39,7 @@ export function judgeServingParity(checks: ParityCheck[]): CheckResult {
   const summary =
     checks.length === 0
       ? 'not applicable: no serving-parity check recorded (in-process policy, or no adapter served)'
-      : `${measured.length} adapters' served logprobs compared with the trainer's (max |diff| ${worst.toExponential(2)})` +
+      : `served logprobs of ${measured.length} adapter(s) compared with the trainer's (max |diff| ${worst.toExponential(2)})` +
         (skipped ? `; ${skipped} skipped: ${[...new Set(checks.flatMap((check) => (check.skipped ? [check.skipped] : [])))].join('; ')}` : '');
   return checkResult('serving-parity', summary, findings, {
     applicable: checks.length > 0,
