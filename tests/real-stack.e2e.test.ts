@@ -14,8 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventData, StoredEvent } from '../core/events/index.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
-import type { AuditInput } from '../loop/audit/context.ts';
-import { checkServingParity } from '../loop/audit/serving-parity.ts';
+import { auditExperiment } from '../loop/audit/index.ts';
 import type { SiaConfig } from '../loop/config.ts';
 import { replayNode } from '../loop/replay.ts';
 import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
@@ -148,7 +147,9 @@ describe('the real stack on CPU: policy server, torch trainer, LoRA hot-load', (
     expect(adapted.choices[0].logprobs.content[0].logprob).not.toBe(base.choices[0].logprobs.content[0].logprob);
   });
 
-  it("records the serving-parity check of the new adapter: served logprobs match the trainer's within 1e-3 (fp32), and the audit check passes", async () => {
+  it("records the serving-parity check of the new adapter: served logprobs match the trainer's within 1e-3 (fp32), and the audit check passes", {
+    timeout: 400_000,
+  }, async () => {
     const [checkpoint] = dataOf('weights.checkpointed');
     const checks = dataOf('serving.parity_checked');
     expect(checks).toHaveLength(1);
@@ -166,11 +167,17 @@ describe('the real stack on CPU: policy server, torch trainer, LoRA hot-load', (
     expect(parity.tokens).toBeGreaterThan(4);
     expect(parity.maxAbsDiff).toBeLessThanOrEqual(1e-3);
     expect(parity.meanAbsDiff).toBeLessThanOrEqual(parity.maxAbsDiff!);
+    // sia audit's own path (a session with the recorded settings, every check, audit.performed appended).
     const store = openSqliteEventStore(dbFile);
     try {
-      const scope = { experimentId, position: store.head() };
-      const result = await checkServingParity({ context: { store }, scope } as unknown as AuditInput);
-      expect(result).toMatchObject({ name: 'serving-parity', passed: true, findings: [], measurements: { applicable: true } });
+      const config = { openaiPolicy: { model: modelDir, baseURL }, local: { backend: 'torch' as const, python: requireVenv() } };
+      const audit = await auditExperiment({ store, dbFile, config, experimentId });
+      expect(audit.checks.find((check) => check.name === 'serving-parity')).toMatchObject({
+        passed: true,
+        findings: [],
+        summary: expect.stringMatching(/^served logprobs of 1 adapter\(s\) compared with the trainer's \(max \|diff\| \d\.\d\de-\d\)$/),
+        measurements: { applicable: true },
+      });
     } finally {
       store.close();
     }
