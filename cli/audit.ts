@@ -14,7 +14,8 @@ interface AuditArgs {
 
 export const auditCommand: CommandModule<object, AuditArgs> = {
   command: 'audit <experiment>',
-  describe: 'audit an experiment for verifier overfitting (divergence, pinning, robustness, coupling, static scan, canaries): exit 0 clean, 4 findings',
+  describe:
+    'audit an experiment for verifier overfitting (divergence, pinning, robustness, coupling, static scan, canaries, serving parity): exit 0 clean, 4 findings',
   builder: (yargs) => yargs.positional('experiment', experimentPositional).option('config', configOption) as never,
   handler: async (args) => {
     const config = loadConfig(args.config);

@@ -9,6 +9,7 @@ import { adapterInLog, materializeAdapter } from './adapter-blobs.ts';
 import type { LoopContext } from './context.ts';
 import type { ExperimentLog } from './experiment-log.ts';
 import { loadScaffold } from './scaffolds.ts';
+import { checkServingParity } from './serving-parity.ts';
 
 export interface EvaluationOptions {
   purpose?: 'eval' | 'rollout' | 'audit';
@@ -84,7 +85,10 @@ export async function evaluateNode(
   if (node.adapterId && node.adapterFiles && adapterInLog(store, node.adapterFiles))
     materializeAdapter(store, adapterDir(context, node.adapterId), node.adapterFiles);
   await stack.policy.useAdapter(adapterRef(context, node.adapterId));
-  if (options.log) recordServing(options.log, experimentId, context, node.adapterId);
+  if (options.log) {
+    recordServing(options.log, experimentId, context, node.adapterId);
+    await checkServingParity(options.log, context, experimentId, adapterRef(context, node.adapterId));
+  }
   context.gateway.runs.open(runId, { temperature: options.temperature ?? null, seed });
   const byId = new Map(examples.map((example) => [example.id, example]));
   const verdicts = new Map<string, Promise<Verdict>>();

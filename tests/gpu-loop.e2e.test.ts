@@ -113,6 +113,10 @@ function expectServing(events: StoredEvent[], endpoint: string) {
   const parent = checkpoints.find((checkpoint) => checkpoint.adapterId === rejected.adapterId)!.parentAdapterId;
   const rollback = events.slice(rejectedAt).filter((event) => event.type === 'weights.served');
   expect(rollback.map((event) => event.data)).toEqual([expect.objectContaining({ adapterId: parent, servedName: BASE_MODEL })]);
+  // The toy backend writes no parity probe: one serving-parity check per served adapter, recorded as skipped.
+  const parity = dataOf(events, 'serving.parity_checked');
+  expect(parity.map((check) => check.adapterId).sort()).toEqual(checkpoints.map((checkpoint) => checkpoint.adapterId).sort());
+  for (const check of parity) expect(check).toMatchObject({ passed: null, maxAbsDiff: null, skipped: expect.stringContaining('no parity_probe.json') });
   return served;
 }
 

@@ -3,7 +3,8 @@
  * scaffold shortlists 5 charges so each guided choice scores 5 continuations) with the openai policy against
  * gpu/'s policy server (transformers + peft, a tiny random gpt-oss built offline), the local trainer running the
  * worker's torch backend on the same base folder, LoRA hot-loading by name, and a cassette replay of the trained
- * node. The Feedback-Agent is scripted (one GRPO update, then stop) so the run surely trains.
+ * node, and the serving-parity check (the server's logprobs of the trainer's probe tokens under the new adapter).
+ * The Feedback-Agent is scripted (one GRPO update, then stop) so the run surely trains.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventData, StoredEvent } from '../core/events/index.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
+import { auditExperiment } from '../loop/audit/index.ts';
 import type { SiaConfig } from '../loop/config.ts';
 import { replayNode } from '../loop/replay.ts';
 import { DEFAULT_OPTIONS, runSession, type SessionSettings } from '../loop/session.ts';
@@ -143,6 +145,42 @@ describe('the real stack on CPU: policy server, torch trainer, LoRA hot-load', (
     const [base, adapted] = [await chat(modelDir), await chat(checkpoint.adapterId)];
     expect(adapted.model).toBe(checkpoint.adapterId);
     expect(adapted.choices[0].logprobs.content[0].logprob).not.toBe(base.choices[0].logprobs.content[0].logprob);
+  });
+
+  it("records the serving-parity check of the new adapter: served logprobs match the trainer's within 1e-3 (fp32), and the audit check passes", {
+    timeout: 400_000,
+  }, async () => {
+    const [checkpoint] = dataOf('weights.checkpointed');
+    const checks = dataOf('serving.parity_checked');
+    expect(checks).toHaveLength(1);
+    const [parity] = checks;
+    // The figure gpu/README.md quotes comes from this line.
+    console.log(`serving parity: ${JSON.stringify(parity)}`);
+    expect(parity).toMatchObject({
+      adapterId: checkpoint.adapterId,
+      servedName: checkpoint.adapterId,
+      dtype: 'float32',
+      threshold: 1e-3,
+      passed: true,
+      skipped: null,
+    });
+    expect(parity.tokens).toBeGreaterThan(4);
+    expect(parity.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+    expect(parity.meanAbsDiff).toBeLessThanOrEqual(parity.maxAbsDiff!);
+    // sia audit's own path (a session with the recorded settings, every check, audit.performed appended).
+    const store = openSqliteEventStore(dbFile);
+    try {
+      const config = { openaiPolicy: { model: modelDir, baseURL }, local: { backend: 'torch' as const, python: requireVenv() } };
+      const audit = await auditExperiment({ store, dbFile, config, experimentId });
+      expect(audit.checks.find((check) => check.name === 'serving-parity')).toMatchObject({
+        passed: true,
+        findings: [],
+        summary: expect.stringMatching(/^served logprobs of 1 adapter\(s\) compared with the trainer's \(max \|diff\| \d\.\d\de-\d\)$/),
+        measurements: { applicable: true },
+      });
+    } finally {
+      store.close();
+    }
   });
 
   it('replays the trained node from its cassette exactly', { timeout: 300_000 }, async () => {

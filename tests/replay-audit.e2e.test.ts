@@ -40,6 +40,7 @@ describe('replay, fork, audit, bisect and report from the CLI', () => {
       'coupling',
       'static-scan',
       'canaries',
+      'serving-parity',
     ]);
     expect(audit.status).toBe(verdict.clean ? 0 : 4);
 

@@ -14,7 +14,7 @@ export interface CheckResult {
   measurements: Record<string, unknown>;
 }
 
-export const AUDIT_CHECKS = ['isolation', 'divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries'] as const;
+export const AUDIT_CHECKS = ['isolation', 'divergence', 'verifier-pinning', 'robustness', 'coupling', 'static-scan', 'canaries', 'serving-parity'] as const;
 export type AuditCheckName = (typeof AUDIT_CHECKS)[number];
 
 /** A check passes exactly when it has no findings; the summary says what was looked at either way. */

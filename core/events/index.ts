@@ -10,6 +10,7 @@ import {
 } from './experiment.ts';
 import {
   FeedbackDecided,
+  ServingParityChecked,
   TrainingCompleted,
   TrainingFailed,
   TrainingProgressed,
@@ -53,6 +54,7 @@ export const SiaEvent = z.discriminatedUnion('type', [
   WeightsAccepted,
   WeightsRejected,
   WeightsServed,
+  ServingParityChecked,
 ]);
 export type SiaEvent = z.infer<typeof SiaEvent>;
 /** What a writer passes in: fields with schema defaults may be left out. */
@@ -86,6 +88,7 @@ export const SCHEMA_VERSIONS: Record<EventType, number> = {
   'weights.accepted': 1,
   'weights.rejected': 1,
   'weights.served': 1,
+  'serving.parity_checked': 1,
 };
 
 /** Metadata every stored event carries besides its type and data. */

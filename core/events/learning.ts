@@ -146,4 +146,28 @@ export const WeightsServed = z.object({
   data: z.object({ experimentId: z.string(), adapterId: z.string().nullable(), servedName: z.string(), endpoint: z.string() }),
 });
 
+/**
+ * The serving-parity check of a newly served adapter: the policy server's logprobs of the trainer's probe tokens
+ * (parity_probe.json, written by the worker next to the adapter) against the trainer's own. A gap means serving
+ * and training disagree (tokenizer, dtype, kernels, LoRA application), which skews every importance ratio.
+ * `skipped` says why nothing was measured (no probe, a server that cannot score token ids); then the numbers are null.
+ */
+export const ServingParityChecked = z.object({
+  type: z.literal('serving.parity_checked'),
+  data: z.object({
+    experimentId: z.string(),
+    adapterId: z.string(),
+    servedName: z.string(),
+    endpoint: z.string(),
+    /** The trainer's dtype, which sets the threshold (fp32/fp64 1e-3, 16-bit 0.1). */
+    dtype: z.string().nullable(),
+    tokens: z.number().int().nonnegative(),
+    maxAbsDiff: z.number().nullable(),
+    meanAbsDiff: z.number().nullable(),
+    threshold: z.number(),
+    passed: z.boolean().nullable(),
+    skipped: z.string().nullable(),
+  }),
+});
+
 export { Usage };

@@ -13,6 +13,7 @@ export type LoopCommand =
   | { type: 'FailTraining'; data: EventData<'training.failed'> }
   | { type: 'Gate'; nodeId: string; comparison: GateComparison }
   | { type: 'RecordServing'; data: EventData<'weights.served'> }
+  | { type: 'RecordServingParity'; data: EventData<'serving.parity_checked'> }
   | { type: 'RecordEvaluation'; data: EventData<'evaluation.recorded'> }
   | { type: 'Cancel'; data: EventData<'work.cancelled'> }
   | { type: 'OverrideSettings'; data: EventData<'settings.overridden'> }
@@ -54,6 +55,8 @@ export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
       return gate(command, state);
     case 'RecordServing':
       return recordServing(command.data, state);
+    case 'RecordServingParity':
+      return [{ type: 'serving.parity_checked', data: command.data }];
     case 'RecordEvaluation':
       return recordEvaluation(command.data, state);
     case 'Cancel':

@@ -42,6 +42,11 @@ export interface PolicyModel {
   readonly adapterId: string | null;
   /** Where a served model answers: the name requests use now and the server's base URL (remote policies only). */
   readonly serving?: { name: string; endpoint: string };
+  /**
+   * The served model's logprob of each token given the ones before it (null for the first), by teacher forcing:
+   * the serving-parity check compares these with the trainer's. Served policies only.
+   */
+  scoreTokens?(tokenIds: number[]): Promise<Array<number | null>>;
   /** Dollars per million tokens where known, for cost accounting. */
   readonly prices?: { inputPerMillion: number; outputPerMillion: number };
 }

@@ -3,7 +3,7 @@
     python -m sia_worker.serve --tiny-random --port 0            # tiny random gpt-oss, no download
     python -m sia_worker.serve --model openai/gpt-oss-20b --port 8000
 
-Routes: GET /v1/models, POST /v1/chat/completions, POST /v1/load_lora_adapter, POST /v1/unload_lora_adapter,
+Routes: GET /v1/models, POST /v1/chat/completions, POST /v1/completions (scoring token ids: serve_score.py), POST /v1/load_lora_adapter, POST /v1/unload_lora_adapter,
 GET /health. It exists so the whole weights loop (sample → train → load adapter → sample under it) runs on a box
 without vLLM, CPU included; vLLM stays the production server. Built on the stdlib HTTP server so the worker's
 environment needs nothing beyond torch/transformers/peft. Requests are served one at a time (one model lock)."""
@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .serve_engine import ApiError, PolicyEngine
+from .serve_score import complete
 
 TINY_SERVED_NAME = "sia/tiny-random-gpt-oss"
 MAX_BODY = 64 * 1024 * 1024
@@ -84,6 +85,7 @@ def make_handler(engine, api_key=None):
 ROUTES = {
     ("GET", "/v1/models"): lambda engine, _: engine.list_models(),
     ("POST", "/v1/chat/completions"): lambda engine, body: engine.chat(body),
+    ("POST", "/v1/completions"): lambda engine, body: complete(engine, body),
     ("POST", "/v1/load_lora_adapter"): lambda engine, body: engine.load_adapter(body.get("lora_name"), body.get("lora_path")),
     ("POST", "/v1/unload_lora_adapter"): lambda engine, body: engine.unload_adapter(body.get("lora_name")),
 }

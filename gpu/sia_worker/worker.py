@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .batch import advantage_stats, check_rows_fit_loss, minibatches, read_rows
+from .parity_probe import write_parity_probe
 from .profiles import resolve
 from .schema_check import load_schema, validate
 
@@ -71,6 +72,9 @@ def run_job(job_path, backend="torch", tiny_random=False, log=print):
                 handle.write(json.dumps(last) + "\n")
             log(f"step {step}/{total_steps} loss {last['loss']:.6f} grad_norm {last['grad_norm']:.4g}")
     trainer.save(out_dir)
+    if trainer.name == "torch":
+        # Before the manifest, so the probe is one of the adapter's pinned files and travels with it.
+        write_parity_probe(trainer, rows, out_dir, runtime["dtype"])
     manifest = write_manifest(job, out_dir, step)
     summary = {key: float(value) for key, value in last.items() if isinstance(value, (int, float))}
     if hasattr(trainer, "result_metrics"):

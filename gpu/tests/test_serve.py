@@ -208,7 +208,9 @@ class PolicyServerTest(unittest.TestCase):
                 (self.call("/v1/chat/completions", {"model": self.base, "messages": []}), 400, "messages"),
                 (self.call("/v1/chat/completions", {"model": self.base, "messages": MESSAGES, "max_tokens": 10 ** 6}), 400, "context length"),
                 (self.call("/v1/chat/completions", raw=b"{not json"), 400, "not JSON"),
-                (self.call("/v1/completions", {}), 404, "not served"),
+                (self.call("/v1/embeddings", {}), 404, "not served"),
+                (self.call("/v1/completions", {"model": "nope", "prompt": [1, 2]}), 404, "does not exist"),
+                (self.call("/v1/completions", {"model": self.base, "prompt": []}), 400, "prompt"),
             ]
         finally:
             self.call("/v1/unload_lora_adapter", {"lora_name": "dup"})

@@ -15,6 +15,7 @@ import { checkVerifierPinning } from './pinning.ts';
 import { checkRobustness } from './robustness.ts';
 import { createAuditRunner } from './runner.ts';
 import { auditScope } from './scope.ts';
+import { checkServingParity } from './serving-parity.ts';
 import { checkStaticScan } from './static-scan.ts';
 
 export type AuditData = EventData<'audit.performed'>;
@@ -28,6 +29,7 @@ const CHECKS: Array<(audit: AuditInput) => Promise<CheckResult>> = [
   checkCoupling,
   checkStaticScan,
   checkCanaries,
+  checkServingParity,
 ];
 
 /** Audits an experiment as of any log position within one session; runs of (scaffold, adapter) pairs are shared across calls. */

@@ -12,6 +12,7 @@ import { readApiKey } from './api-key.ts';
 import type { Prices } from './llm-agents.ts';
 import { secretGuard } from './secrets.ts';
 import { createVllmAdapterClient } from './vllm-adapters.ts';
+import { scorePromptTokens } from './vllm-score.ts';
 
 /**
  * Makes an adapter servable and returns the model name it is served under. The default loads it into the vLLM
@@ -102,6 +103,7 @@ export function createOpenAIPolicy(options: OpenAIPolicyOptions): PolicyModel {
         adapterId = adapter?.adapterId ?? null;
       }),
     chat: (request) => guard(() => chat(request)),
+    scoreTokens: (tokenIds) => guard(() => scorePromptTokens(client, servedModel, tokenIds)),
   };
 
   async function chat(request: ChatRequest): Promise<ChatResponse> {
