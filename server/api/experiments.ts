@@ -8,6 +8,8 @@ import type { LineageReader, LineageSnapshot } from '../read-model.ts';
 import { type ApiRoute, apiRoute } from '../route-spec.ts';
 import { AuditBody, EmptyQuery, ExperimentDetail, ExperimentList, IdParams, LineageBody, LineagePage, LineageQuery, ListQuery } from '../schemas.ts';
 
+const PAGE_BODIES_KEPT = 256;
+
 /** The lineage as of `at`: the live snapshot while nothing in the lineage changed since `at` (no fold from the log). */
 function pinned(reader: LineageReader, at: number): LineageSnapshot {
   const live = reader.current();
@@ -16,6 +18,7 @@ function pinned(reader: LineageReader, at: number): LineageSnapshot {
 
 export function experimentRoutes(reader: LineageReader): ApiRoute[] {
   const lineageBodies = new LineageBodies();
+  const pageBodies = new Map<string, string>();
 
   return [
     apiRoute(
@@ -77,9 +80,17 @@ export function experimentRoutes(reader: LineageReader): ApiRoute[] {
         const etag = `W/"${LineageBodies.key(params.id, snapshot)}/${cursor.offset}/${query.limit}"`;
         if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
         const experiment = findExperiment(snapshot, params.id, cursor.at < live.position ? cursor.at : undefined);
-        const { page, nextPageToken } = pageOf(experiment.nodeIds, cursor, query.limit);
-        const nodes = page.map((id) => compactNode(experiment, snapshot.state.nodes[id]));
-        return c.json({ position: cursor.at, experiment: experimentListItem(experiment), nodes, next_page_token: nextPageToken }, 200, { etag });
+        // A page is the same text while its lineage and pinned position are: kept, it is not rebuilt per request.
+        const key = `${etag}@${cursor.at}`;
+        let body = pageBodies.get(key);
+        if (body === undefined) {
+          const { page, nextPageToken } = pageOf(experiment.nodeIds, cursor, query.limit);
+          const nodes = page.map((id) => compactNode(experiment, snapshot.state.nodes[id]));
+          body = JSON.stringify({ position: cursor.at, experiment: experimentListItem(experiment), nodes, next_page_token: nextPageToken });
+          pageBodies.set(key, body);
+          if (pageBodies.size > PAGE_BODIES_KEPT) pageBodies.delete(pageBodies.keys().next().value as string);
+        }
+        return c.body(body, 200, { 'content-type': 'application/json', etag });
       },
     ),
 
