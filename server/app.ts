@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { isSiaError } from '../core/errors.ts';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { auditStatusRoutes } from './api/audit-status.ts';
@@ -49,6 +50,10 @@ export function createApp(options: AppOptions): Hono {
     c.header('Allow', 'GET, HEAD');
     return c.json({ error: 'MethodNotAllowed', message: `${c.req.method} ${c.req.path}: the lineage API is read-only`, fault: 'user' }, 405);
   });
+
+  // Lineage pages and lists are JSON that gzips ~10×; the event log (often re-read in full) and the SSE stream are sent as is.
+  app.use('/api/experiments', compress());
+  app.use('/api/experiments/*', compress());
 
   const reader = new LineageReader(readOnlyView(options.store));
   const routes = [

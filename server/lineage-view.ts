@@ -40,6 +40,12 @@ export function nodeView(experiment: ExperimentSummary, node: LineageNode): Node
   return { ...node, iteration: iterationOf(experiment, node) };
 }
 
+/** The fields a lineage list or tree draws (the node page has the rest). */
+export function compactNode(experiment: ExperimentSummary, node: LineageNode) {
+  const { id, parentId, kind, status, comparison, algorithm, scores, position } = node;
+  return { id, parentId, kind, status, comparison, algorithm, scores, iteration: iterationOf(experiment, node), position };
+}
+
 export function experimentListItem(experiment: ExperimentSummary) {
   const { nodeIds, decisions, ...rest } = experiment;
   return { ...rest, nodeCount: nodeIds.length, decisionCount: decisions.length };

@@ -16,6 +16,7 @@ export function readOnlyView(store: EventStore): EventStore {
     kind: `${store.kind} (read-only)`,
     read: (options) => store.read(options),
     iterate: (options) => store.iterate(options),
+    ...(store.readJson ? { readJson: store.readJson.bind(store) } : {}),
     streamVersion: (streamId) => store.streamVersion(streamId),
     head: () => store.head(),
     getBlob: (sha) => store.getBlob(sha),

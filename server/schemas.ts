@@ -29,7 +29,15 @@ const TypesList = z
   .pipe(z.array(EventTypeName, { error: 'expected comma-separated event types' }));
 
 export const IdParams = z.object({ id: Id });
-export const LineageQuery = z.strictObject({ at: Position.optional() });
+const PageToken = z.string().min(1).max(1000);
+export const LineageQuery = z.strictObject({
+  at: Position.optional(),
+  limit: Limit(100, 1000),
+  page_token: PageToken.optional(),
+  /** `full`: the whole lineage in one body, every node with every field (the shape before paging). */
+  view: z.enum(['compact', 'full']).default('compact'),
+});
+export const ListQuery = z.strictObject({ limit: Limit(100, 1000), page_token: PageToken.optional() });
 export const PageQuery = z.strictObject({ after: Position.default(0), limit: Limit(100, 1000) });
 export const EventsQuery = z.strictObject({
   after: Position.default(0),
@@ -102,7 +110,12 @@ export const ExperimentListItem = ExperimentSummarySchema.omit({ nodeIds: true, 
   nodeCount: z.number().int(),
   decisionCount: z.number().int(),
 });
-export const ExperimentList = z.object({ position: z.number().int(), experiments: z.array(ExperimentListItem) });
+export const ExperimentList = z.object({
+  position: z.number().int(),
+  experiments: z.array(ExperimentListItem),
+  /** Pass as `page_token` for the next page; null on the last. */
+  next_page_token: z.string().nullable(),
+});
 
 export const ExperimentDetail = z.object({
   position: z.number().int(),
@@ -112,6 +125,26 @@ export const ExperimentDetail = z.object({
 });
 
 export const LineageBody = z.object({ position: z.number().int(), experiment: ExperimentSummarySchema, nodes: z.array(NodeView) });
+
+/** What the lineage tree, curves and decisions table need of a node (the gate's verdict included); the rest (rationale, runs, scaffold and adapter ids, …) is on /api/nodes/{id}. */
+export const CompactNode = NodeView.pick({
+  id: true,
+  parentId: true,
+  kind: true,
+  status: true,
+  comparison: true,
+  algorithm: true,
+  scores: true,
+  iteration: true,
+  position: true,
+});
+export const LineagePage = z.object({
+  /** The log position every page of this listing is read at (pinned by the page token). */
+  position: z.number().int(),
+  experiment: ExperimentListItem,
+  nodes: z.array(CompactNode),
+  next_page_token: z.string().nullable(),
+});
 
 const RunRecord = z.object({
   nodeId: z.string(),

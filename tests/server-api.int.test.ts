@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../core/ports/event-store.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { createApp } from '../server/app.ts';
 import { readOnlyView } from '../server/read-model.ts';
-import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, NodeDetail, StepsPage } from '../server/schemas.ts';
+import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, LineagePage, NodeDetail, StepsPage } from '../server/schemas.ts';
 import { evaluationRecorded, experimentCreated, logEvent, runFinished, runStarted } from './support/events.ts';
 import { type LineageFixture, scaffoldSource, writeLineageFixture } from './support/lineage-fixture.ts';
 
@@ -43,7 +44,7 @@ describe('lineage API through app.request()', () => {
   });
 
   it('answers the lineage with statuses, kinds, iterations and scores, and as of a past position', async () => {
-    const lineage = LineageBody.parse((await get(`/api/experiments/${fixture.experimentId}/lineage`)).body);
+    const lineage = LineageBody.parse((await get(`/api/experiments/${fixture.experimentId}/lineage?view=full`)).body);
     expect(lineage.nodes.map((n) => n.id)).toEqual(fixture.nodeIds);
     expect(lineage.nodes.filter((n) => n.status === 'rejected').map((n) => n.id)).toEqual(fixture.rejectedNodeIds);
     expect(lineage.nodes.filter((n) => n.kind === 'weights').map((n) => n.id)).toEqual(fixture.weightNodeIds);
@@ -51,7 +52,7 @@ describe('lineage API through app.request()', () => {
     for (const node of lineage.nodes) expect(Object.keys(node.scores).sort()).toEqual(['dev', 'holdout', 'train']);
 
     const third = lineage.nodes[2];
-    const past = LineageBody.parse((await get(`/api/experiments/${fixture.experimentId}/lineage?at=${third.position}`)).body);
+    const past = LineageBody.parse((await get(`/api/experiments/${fixture.experimentId}/lineage?at=${third.position}&view=full`)).body);
     expect(past.position).toBe(third.position);
     expect(past.nodes.map((n) => n.id)).toEqual(fixture.nodeIds.slice(0, 3));
     expect(past.nodes[2]).toMatchObject({ status: 'proposed', scores: {} });
@@ -60,6 +61,58 @@ describe('lineage API through app.request()', () => {
     const clamped = await get(`/api/experiments/${fixture.experimentId}/lineage?at=999999`);
     expect(clamped.body.position).toBe(store.head());
     expect((await get(`/api/experiments/unaudited/lineage?at=${third.position}`)).status).toBe(404);
+  });
+
+  it('pages the lineage as compact nodes by token, pinned to the first page’s position, gzipped when asked', async () => {
+    const path = `/api/experiments/${fixture.experimentId}/lineage`;
+    const full = LineageBody.parse((await get(`${path}?view=full`)).body);
+    const ids: string[] = [];
+    let token: string | null = null;
+    let pages = 0;
+    do {
+      const page = LineagePage.parse((await get(`${path}?limit=3${token ? `&page_token=${token}` : ''}`)).body);
+      if (pages === 0) store.append('run-noise', [logEvent(`noise-page-${Date.now()}`, 'noise', 0)]); // later pages keep the first one's position
+      expect(page.position).toBe(store.head() - 1);
+      expect(page.experiment).toMatchObject({ id: fixture.experimentId, nodeCount: fixture.nodeIds.length, decisionCount: 7 });
+      for (const node of page.nodes) {
+        expect(Object.keys(node).sort()).toEqual(['algorithm', 'comparison', 'id', 'iteration', 'kind', 'parentId', 'position', 'scores', 'status']);
+        const { id, parentId, kind, status, comparison, algorithm, scores, iteration, position } = full.nodes.find((n) => n.id === node.id)!;
+        expect(node).toEqual({ id, parentId, kind, status, comparison, algorithm, scores, iteration, position });
+      }
+      ids.push(...page.nodes.map((node) => node.id));
+      token = page.next_page_token;
+      pages += 1;
+    } while (token && pages < 10);
+    expect(pages).toBe(Math.ceil(fixture.nodeIds.length / 3));
+    expect(ids).toEqual(fixture.nodeIds);
+
+    const past = LineagePage.parse((await get(`${path}?at=${full.nodes[2].position}`)).body);
+    expect(past.nodes.map((node) => node.id)).toEqual(fixture.nodeIds.slice(0, 3));
+
+    const zipped = await app.request(`${path}?limit=1000`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    const plain = await (await app.request(`${path}?limit=1000`)).text();
+    expect(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8')).toBe(plain);
+  });
+
+  it('refuses page tokens it did not give for that list with a one-line 400', async () => {
+    const first = LineagePage.parse((await get(`/api/experiments/${fixture.experimentId}/lineage?limit=2`)).body);
+    const list = ExperimentList.parse((await get('/api/experiments?limit=1')).body);
+    expect(list.experiments.map((e) => e.id)).toEqual([fixture.experimentId]);
+    const rest = ExperimentList.parse((await get(`/api/experiments?limit=1&page_token=${list.next_page_token}`)).body);
+    expect(rest.experiments.map((e) => e.id)).toEqual(['unaudited']);
+    expect(rest.next_page_token).toBeNull();
+    for (const path of [
+      `/api/experiments/unaudited/lineage?page_token=${first.next_page_token}`,
+      `/api/experiments?page_token=${first.next_page_token}`,
+      `/api/experiments/${fixture.experimentId}/lineage?page_token=not-a-token`,
+      `/api/experiments/${fixture.experimentId}/lineage?view=full&page_token=${first.next_page_token}`,
+    ]) {
+      const refused = await get(path);
+      expect(refused.status).toBe(400);
+      expect(refused.body.field).toBe('page_token');
+      expect(refused.body.message).not.toMatch(/\n/);
+    }
   });
 
   it('shows a harness node with its diff and files, and a weight node with its adapter manifest', async () => {
@@ -207,8 +260,10 @@ describe('auth, host guard, gateway mount, OpenAPI', () => {
     ];
     expect(Object.keys(body.paths).sort()).toEqual(contract.sort());
     const lineage = body.paths['/api/experiments/{id}/lineage'].get;
-    expect(lineage.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'at']);
-    expect(lineage.responses[200].content['application/json'].schema.properties.nodes.items.properties).toHaveProperty('iteration');
+    expect(lineage.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'at', 'limit', 'page_token', 'view']);
+    const [compact, whole] = lineage.responses[200].content['application/json'].schema.anyOf;
+    expect(compact.properties).toHaveProperty('next_page_token');
+    expect(whole.properties.nodes.items.properties).toHaveProperty('rationale');
     expect(body.paths['/api/events/stream'].get.parameters.map((p: { name: string }) => p.name)).toContain('Last-Event-ID');
   });
 
@@ -225,7 +280,10 @@ describe('auth, host guard, gateway mount, OpenAPI', () => {
 
 describe('lineage caching', () => {
   it('answers 304 while the lineage is unchanged and a fresh body once a run changes it', async () => {
-    const path = `/api/experiments/${fixture.experimentId}/lineage`;
+    const page = `/api/experiments/${fixture.experimentId}/lineage?limit=2`;
+    const pageTag = (await app.request(page)).headers.get('etag')!;
+    expect((await app.request(page, { headers: { 'if-none-match': pageTag } })).status).toBe(304);
+    const path = `/api/experiments/${fixture.experimentId}/lineage?view=full`;
     const first = await app.request(path);
     const etag = first.headers.get('etag')!;
     expect((await app.request(path, { headers: { 'if-none-match': etag } })).status).toBe(304);
@@ -244,6 +302,7 @@ describe('lineage caching', () => {
     const changed = await app.request(path, { headers: { 'if-none-match': etag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
+    expect((await app.request(page, { headers: { 'if-none-match': pageTag } })).status).toBe(200);
     const body = LineageBody.parse(await changed.json());
     expect(body.nodes[0].scores.dev).toBe(0.987);
   });

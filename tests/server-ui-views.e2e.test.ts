@@ -87,7 +87,7 @@ describe.skipIf(chromiumMissing)('web UI views in headless Chromium', () => {
         [],
       );
       // A child sits a level deeper than its parent: below it, or right of its label.
-      const lineage = await (await fetch(`${server.url}/api/experiments/${id}/lineage`)).json();
+      const lineage = await (await fetch(`${server.url}/api/experiments/${id}/lineage?view=full`)).json();
       const box = new Map(boxes.map((b) => [b.id, b]));
       const deeper = (child: Box, parent: Box) => (orientation === 'down' ? child.top > parent.bottom : child.left > parent.right);
       const shallow = lineage.nodes.filter((n: { id: string; parentId: string | null }) => n.parentId && !deeper(box.get(n.id)!, box.get(n.parentId)!));

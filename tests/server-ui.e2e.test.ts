@@ -72,7 +72,7 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
     await page.goto(`${server.url}/?token=${TOKEN}`);
     expect(new URL(page.url()).search).toBe(''); // the token left the address bar for an HttpOnly cookie
     await page.locator(`#experiments a[href="#/experiments/${experimentId}"]`).click();
-    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const lineage = await api(`/api/experiments/${experimentId}/lineage?view=full`);
     const tree = page.locator('#lineage-tree');
     await expect.poll(() => tree.locator('g.node').count(), { timeout: 10_000 }).toBe(lineage.nodes.length);
 
@@ -114,7 +114,7 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
   }, 30_000);
 
   it('redraws the tree when the run appends a node (SSE)', async () => {
-    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const lineage = await api(`/api/experiments/${experimentId}/lineage?view=full`);
     const parent = lineage.nodes[lineage.nodes.length - 1];
     const nodeId = `${experimentId}-live-node`;
     const writer = openSqliteEventStore(join(directory, 'sia.db'));
@@ -148,7 +148,7 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
   }, 30_000);
 
   it('opens a node page with the scaffold diff and the run’s steps', async () => {
-    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const lineage = await api(`/api/experiments/${experimentId}/lineage?view=full`);
     const edited = lineage.nodes.find((node: { kind: string; runIds: string[] }) => node.kind === 'harness' && node.runIds.length) ?? lineage.nodes[0];
     await page.locator(`#lineage-tree g.node[data-node-id="${edited.id}"]`).click();
     await page.locator('#run-steps table.steps').waitFor({ timeout: 10_000 });
@@ -166,7 +166,7 @@ describe.skipIf(chromiumMissing)('web UI in headless Chromium', () => {
   }, 30_000);
 
   it('shows on a node page the decisions taken from it and what evidence the Feedback-Agent saw', async () => {
-    const lineage = await api(`/api/experiments/${experimentId}/lineage`);
+    const lineage = await api(`/api/experiments/${experimentId}/lineage?view=full`);
     const seed = lineage.nodes[0];
     const detail = await api(`/api/nodes/${seed.id}`);
     expect(detail.decisions.length).toBeGreaterThan(0);

@@ -35,6 +35,12 @@ export interface EventStore {
   readonly kind: string;
   append(streamId: string, events: NewEvent[], options?: { expectedVersion?: ExpectedVersion }): AppendResult;
   read(options?: ReadOptions): StoredEvent[];
+  /**
+   * A read as JSON without decoding it, for callers that only pass it on (the HTTP API): the events joined by
+   * commas, each the text `JSON.stringify` gives the event `read` returns, as UTF-8. Null when a row needs an
+   * upcaster (its stored data is not what `read` returns): decode those with `read`.
+   */
+  readJson?(options: ReadOptions): { count: number; last: number; json: Uint8Array } | null;
   /** Iterates lazily over the log; use for full scans. */
   iterate(options?: ReadOptions): IterableIterator<StoredEvent>;
   streamVersion(streamId: string): number;

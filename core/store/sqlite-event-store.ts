@@ -5,11 +5,11 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { IntegrityError, NotASiaLogError, StoreError, VersionError } from '../errors.ts';
-import type { StoredEvent } from '../events/index.ts';
+import { SCHEMA_VERSIONS, type StoredEvent } from '../events/index.ts';
 import { sha256Hex } from '../hashing.ts';
 import type { AppendResult, EventStore, ExpectedVersion, NewEvent, ReadOptions, VerifyResult } from '../ports/event-store.ts';
 import { buildRows, checkExpectedVersion, checkImportedRows, type EventRow, RAW_COLUMNS, type RawRow, rowToEvent, toRawRow, verifyRawRows } from './chain.ts';
-import { readQuery } from './read-query.ts';
+import { jsonPageQuery, readQuery, statementCache } from './read-query.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 const ROW_COLUMNS =
@@ -130,9 +130,10 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     }
   }
 
+  const prepared = statementCache((sql) => database.prepare(sql));
   function* iterate(readOptions: ReadOptions = {}): IterableIterator<StoredEvent> {
     const { sql, params } = readQuery(ROW_COLUMNS, readOptions);
-    for (const row of database.prepare(sql).iterate(...params)) yield rowToEvent(row as EventRow);
+    for (const row of prepared(sql).iterate(...params)) yield rowToEvent(row as EventRow);
   }
 
   return {
@@ -151,6 +152,13 @@ export function openSqliteEventStore(file: string, options: SqliteEventStoreOpti
     },
     read: (readOptions) => [...iterate(readOptions)],
     iterate,
+    readJson(readOptions) {
+      const { sql, params } = jsonPageQuery(readOptions, SCHEMA_VERSIONS);
+      const [count, last, stale, json] = prepared(sql)
+        .raw(true)
+        .get(...params) as [number, number, number, Buffer];
+      return stale > 0 ? null : { count, last, json };
+    },
     streamVersion: (streamId) => (statements.streamVersion.get(streamId) as number | undefined) ?? 0,
     head: () => (statements.head.get() as { position: number } | undefined)?.position ?? 0,
     putBlob(content) {

@@ -3,7 +3,8 @@ import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.ts';
 import type { EventType } from '../../core/events/index.ts';
-import type { EventStore } from '../../core/ports/event-store.ts';
+import type { EventStore, ReadOptions } from '../../core/ports/event-store.ts';
+import { EventPages, type JsonPage } from '../event-pages.ts';
 import { type ApiRoute, apiRoute } from '../route-spec.ts';
 import { EventsPage, EventsQuery, StoredEventSchema, StreamQuery } from '../schemas.ts';
 import { appendSignal } from './append-signal.ts';
@@ -18,6 +19,7 @@ export interface StreamTiming {
 const STREAM_BATCH = 500;
 
 export function eventRoutes(store: EventStore, timing: StreamTiming): ApiRoute[] {
+  const pages = new EventPages();
   return [
     apiRoute(
       {
@@ -28,15 +30,13 @@ export function eventRoutes(store: EventStore, timing: StreamTiming): ApiRoute[]
       },
       (c, { query }) => {
         const head = store.head();
-        const events = store.read({
-          after: query.after,
-          upTo: head,
-          limit: query.limit + 1,
-          streamId: query.stream,
-          types: query.types as EventType[] | undefined,
-        });
-        const page = events.slice(0, query.limit);
-        return c.json({ events: page, next: page.length ? page[page.length - 1].position : query.after, hasMore: events.length > query.limit, head });
+        const read = { after: query.after, upTo: head, streamId: query.stream, types: query.types as EventType[] | undefined };
+        const pageRead = { ...read, limit: query.limit };
+        const page = pages.get(pageRead, () => storedJsonPage(store, pageRead) ?? decodedJsonPage(store, pageRead));
+        const next = page.count ? page.last : query.after;
+        const hasMore = page.count === query.limit && anyAfter(store, { ...read, after: next });
+        const body = Buffer.concat([EVENTS_OPEN, page.json, Buffer.from(`],"next":${next},"hasMore":${hasMore},"head":${head}}`)]);
+        return c.body(body, 200, { 'content-type': 'application/json' });
       },
     ),
 
@@ -55,6 +55,23 @@ export function eventRoutes(store: EventStore, timing: StreamTiming): ApiRoute[]
       },
     ),
   ];
+}
+
+const EVENTS_OPEN = Buffer.from('{"events":[');
+
+/** The page as the store keeps it (no parse and re-serialise per event), where the store can and no row needs an upcast. */
+const storedJsonPage = (store: EventStore, read: ReadOptions): JsonPage | null => store.readJson?.(read) ?? null;
+
+/** The page decoded event by event (upcasters applied), then serialised. */
+function decodedJsonPage(store: EventStore, read: ReadOptions): JsonPage {
+  const events = store.read(read);
+  return { count: events.length, last: events.at(-1)?.position ?? 0, json: Buffer.from(events.map((event) => JSON.stringify(event)).join(',')) };
+}
+
+/** Whether any event matches past the page (the one event looked at is not decoded where the store can help it). */
+function anyAfter(store: EventStore, read: ReadOptions): boolean {
+  const probe = store.readJson?.({ ...read, limit: 1 });
+  return probe ? probe.count > 0 : store.read({ ...read, limit: 1 }).length > 0;
 }
 
 function lastEventId(c: Context): number | undefined {

@@ -1,19 +1,41 @@
-import { NotFoundError } from '../../core/errors.ts';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { EventData } from '../../core/events/index.ts';
 import { LineageBodies } from '../lineage-body.ts';
-import { experimentListItem, findExperiment } from '../lineage-view.ts';
-import type { LineageReader } from '../read-model.ts';
+import { compactNode, experimentListItem, findExperiment } from '../lineage-view.ts';
+import { decodePageToken, pageOf } from '../page-token.ts';
+import type { LineageReader, LineageSnapshot } from '../read-model.ts';
 import { type ApiRoute, apiRoute } from '../route-spec.ts';
-import { AuditBody, EmptyQuery, ExperimentDetail, ExperimentList, IdParams, LineageBody, LineageQuery } from '../schemas.ts';
+import { AuditBody, EmptyQuery, ExperimentDetail, ExperimentList, IdParams, LineageBody, LineagePage, LineageQuery, ListQuery } from '../schemas.ts';
+
+const PAGE_BODIES_KEPT = 256;
+
+/** The lineage as of `at`: the live snapshot while nothing in the lineage changed since `at` (no fold from the log). */
+function pinned(reader: LineageReader, at: number): LineageSnapshot {
+  const live = reader.current();
+  return live.changedAt <= at ? live : reader.asOf(at);
+}
 
 export function experimentRoutes(reader: LineageReader): ApiRoute[] {
   const lineageBodies = new LineageBodies();
+  const pageBodies = new Map<string, string>();
 
   return [
-    apiRoute({ path: '/api/experiments', summary: 'Every experiment, oldest first', query: EmptyQuery, response: ExperimentList }, (c) => {
-      const { state, position } = reader.current();
-      return c.json({ position, experiments: Object.values(state.experiments).map(experimentListItem) });
-    }),
+    apiRoute(
+      {
+        path: '/api/experiments',
+        summary: 'Every experiment, oldest first, `limit` at a time (`page_token` = the previous page’s `next_page_token`)',
+        query: ListQuery,
+        response: ExperimentList,
+      },
+      (c, { query }) => {
+        const live = reader.current();
+        const cursor = query.page_token ? decodePageToken(query.page_token, 'experiments') : { list: 'experiments', at: live.position, offset: 0 };
+        const { state } = pinned(reader, cursor.at);
+        const { page, nextPageToken } = pageOf(Object.values(state.experiments), cursor, query.limit);
+        return c.json({ position: cursor.at, experiments: page.map(experimentListItem), next_page_token: nextPageToken });
+      },
+    ),
 
     apiRoute(
       {
@@ -35,18 +57,40 @@ export function experimentRoutes(reader: LineageReader): ApiRoute[] {
     apiRoute(
       {
         path: '/api/experiments/{id}/lineage',
-        summary: 'The (scaffold, adapter) lineage tree with scores per split; `at` answers as of a past log position',
+        summary:
+          'The (scaffold, adapter) lineage with scores per split, `limit` compact nodes a page (`page_token` = the previous page’s `next_page_token`; every page is read at the first one’s position); `at` answers as of a past log position; `view=full`: the whole lineage, full nodes, in one body. ETag / If-None-Match → 304',
         params: IdParams,
         query: LineageQuery,
-        response: LineageBody,
+        response: z.union([LineagePage, LineageBody]),
         notFound: 'no such experiment (as of `at`)',
       },
       (c, { params, query }) => {
-        const snapshot = reader.asOf(query.at);
-        const etag = `W/"${LineageBodies.key(params.id, snapshot)}"`;
+        if (query.view === 'full') {
+          if (query.page_token) throw new ValidationError('view=full answers the whole lineage in one body: drop page_token', 'page_token');
+          const snapshot = reader.asOf(query.at);
+          const etag = `W/"${LineageBodies.key(params.id, snapshot)}"`;
+          if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
+          const body = lineageBodies.body(snapshot, findExperiment(snapshot, params.id, query.at));
+          return c.body(body, 200, { 'content-type': 'application/json; charset=UTF-8', etag });
+        }
+        const list = `lineage:${params.id}`;
+        const live = reader.current();
+        const cursor = query.page_token ? decodePageToken(query.page_token, list) : { list, at: Math.min(query.at ?? live.position, live.position), offset: 0 };
+        const snapshot = pinned(reader, cursor.at);
+        const etag = `W/"${LineageBodies.key(params.id, snapshot)}/${cursor.offset}/${query.limit}"`;
         if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
-        const body = lineageBodies.body(snapshot, findExperiment(snapshot, params.id, query.at));
-        return c.body(body, 200, { 'content-type': 'application/json; charset=UTF-8', etag });
+        const experiment = findExperiment(snapshot, params.id, cursor.at < live.position ? cursor.at : undefined);
+        // A page is the same text while its lineage and pinned position are: kept, it is not rebuilt per request.
+        const key = `${etag}@${cursor.at}`;
+        let body = pageBodies.get(key);
+        if (body === undefined) {
+          const { page, nextPageToken } = pageOf(experiment.nodeIds, cursor, query.limit);
+          const nodes = page.map((id) => compactNode(experiment, snapshot.state.nodes[id]));
+          body = JSON.stringify({ position: cursor.at, experiment: experimentListItem(experiment), nodes, next_page_token: nextPageToken });
+          pageBodies.set(key, body);
+          if (pageBodies.size > PAGE_BODIES_KEPT) pageBodies.delete(pageBodies.keys().next().value as string);
+        }
+        return c.body(body, 200, { 'content-type': 'application/json', etag });
       },
     ),
 

@@ -1,4 +1,4 @@
-import { api, fill, h, link, metricLabel, metricOf, score } from './dom.js';
+import { allPages, fill, h, link, metricLabel, metricOf, score } from './dom.js';
 import { experimentPage } from './experiment-page.js';
 import { nodePage } from './node-page.js';
 
@@ -26,7 +26,7 @@ let stream = null;
 let refreshTimer = null;
 
 async function experimentsPage() {
-  const { experiments, position } = await api('/api/experiments');
+  const { experiments, position } = await allPages('/api/experiments', 'experiments');
   const metrics = await Promise.all(experiments.map((experiment) => metricOf(experiment.id)));
   fill(
     view,

@@ -31,6 +31,22 @@ export async function api(path) {
   return body;
 }
 
+/**
+ * A paged list whole: the first page's body, with the `key` items of every page, following `next_page_token`
+ * (the server reads every page at the first one's log position, so they fit together while the log grows).
+ */
+export async function allPages(path, key) {
+  const first = await api(path);
+  const items = [...first[key]];
+  const join = path.includes('?') ? '&' : '?';
+  for (let token = first.next_page_token; token; ) {
+    const page = await api(`${path}${join}page_token=${encodeURIComponent(token)}`);
+    items.push(...page[key]);
+    token = page.next_page_token;
+  }
+  return { ...first, [key]: items };
+}
+
 export const score = (value) => (value === undefined || value === null ? '–' : value.toFixed(3));
 export const shortId = (id, experimentId) => (experimentId && id.startsWith(`${experimentId}-`) ? id.slice(experimentId.length + 1) : id);
 export const link = (hash, text) => h('a', { href: hash }, text);

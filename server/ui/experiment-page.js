@@ -1,7 +1,7 @@
 import { auditView } from './audit-view.js';
 import { scoreCurves } from './curves.js';
 import { decisionsTable } from './decisions-table.js';
-import { api, fill, h, link, metricLabel, metricOf, score, shortId } from './dom.js';
+import { allPages, api, fill, h, link, metricLabel, metricOf, score, shortId } from './dom.js';
 import { lineageTree } from './tree.js';
 
 /** One experiment: lineage tree, score curves, decisions; a slider replays the lineage as of any position. */
@@ -9,9 +9,12 @@ export async function experimentPage(view, id, state) {
   const at = state.at;
   const [detail, lineage] = await Promise.all([
     api(`/api/experiments/${encodeURIComponent(id)}`),
-    api(`/api/experiments/${encodeURIComponent(id)}/lineage${at ? `?at=${at}` : ''}`),
+    allPages(`/api/experiments/${encodeURIComponent(id)}/lineage${at ? `?at=${at}` : ''}`, 'nodes'),
   ]);
-  const { experiment, nodes } = lineage;
+  const { nodes } = lineage;
+  // Pages carry the experiment as of their position without its decision list: those come from the detail, cut
+  // at that position (the log is append-only, so the decisions as of a position are the ones recorded by then).
+  const experiment = { ...lineage.experiment, decisions: detail.experiment.decisions.filter((decision) => decision.position <= lineage.position) };
   const open = (nodeId) => (location.hash = `#/nodes/${encodeURIComponent(nodeId)}`);
   const best = nodes.find((node) => node.id === experiment.bestNodeId);
   const [metric, audit] = await Promise.all([metricOf(id), auditView(experiment, nodes, lineage.position)]);

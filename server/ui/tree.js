@@ -83,7 +83,7 @@ export function lineageTree(nodes, experiment, onOpen) {
       s(
         'title',
         {},
-        `${node.id}\n${node.kind} · ${node.status}${node.algorithm ? ` · ${node.algorithm}` : ''}\ntrain ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}\n${node.rationale}`,
+        `${node.id}\n${node.kind} · ${node.status}${node.algorithm ? ` · ${node.algorithm}` : ''}\ntrain ${score(node.scores.train)} · dev ${score(node.scores.dev)} · holdout ${score(node.scores.holdout)}\nopen the node for its rationale`,
       ),
       s('circle', { r: RADIUS }),
       s('text', { y: 4, 'text-anchor': 'middle', class: 'glyph' }, node.kind === 'weights' ? 'W' : node.kind === 'seed' ? 'S' : 'H'),
