@@ -13,7 +13,7 @@ import { loadTask } from '../plugins/tasks/index.ts';
 import type { SiaConfig } from './config.ts';
 import { type LoopContext, type LoopOptions, randomId, type Stack } from './context.ts';
 import { type NewExperiment, runLoop } from './run-loop.ts';
-import { recordSettings } from './settings.ts';
+import { limitsFor, recordSettings } from './settings.ts';
 import { buildStack, type StackChoice, type StackOptions } from './stack.ts';
 
 /** The session's choices; recorded with the provider configuration in experiment.created.config (loop/settings.ts). */
@@ -83,6 +83,7 @@ function storePrompts(store: EventStore, stack: Stack): void {
 export async function openSession(input: SessionInput): Promise<OpenSession> {
   const { store, settings } = input;
   const task = input.task ?? (await loadTask(settings.task));
+  const limits = limitsFor(settings.options.limits, task);
   const workDir = localWorkDir(input.dbFile);
   mkdirSync(workDir, { recursive: true });
   let stack: Stack | null = null;
@@ -99,7 +100,7 @@ export async function openSession(input: SessionInput): Promise<OpenSession> {
     stack,
     gateway,
     adaptersDir: join(workDir, 'adapters'),
-    options: settings.options,
+    options: { ...settings.options, limits },
     newId: randomId,
     clock: input.clock ?? (() => new Date()),
     onProgress: input.onProgress ?? (() => undefined),
@@ -121,7 +122,7 @@ export async function runSession(input: SessionInput & { experimentId?: string; 
       experimentId,
       mode: settings.mode,
       seed: settings.seed,
-      config: recordSettings(settings, input.config),
+      config: recordSettings({ ...settings, options: session.context.options }, input.config),
       forkOf: input.forkOf ?? null,
     });
   } finally {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.ts';
+import type { SandboxLimits } from '../core/ports/sandbox.ts';
+import type { Task } from '../core/ports/task.ts';
+import { DEFAULT_MAX_OUTPUT_JSON_BYTES, taskOutputLimit } from '../core/sandbox-limits.ts';
 import { agentProviderNames, policyProviderNames } from '../plugins/providers/index.ts';
 import { ISOLATION_CHOICES, type IsolationChoice } from '../plugins/sandbox/isolation.ts';
 import { trainerNames } from '../plugins/trainers/index.ts';
@@ -14,7 +17,13 @@ const Options = z.object({
   iterations: z.number().int().positive(),
   groupSize: z.number().int().positive(),
   gate: z.object({ confidence: z.number(), resamples: z.number().int().positive(), seed: z.number().int(), minimumGain: z.number() }),
-  limits: z.object({ timeMsPerExample: z.number(), memoryMb: z.number(), maxOutputBytes: z.number() }),
+  limits: z.object({
+    timeMsPerExample: z.number(),
+    memoryMb: z.number(),
+    maxOutputBytes: z.number(),
+    // The task's output limit in force; logs from before tasks declared one ran under the fixed 1 MiB.
+    maxOutputJsonBytes: z.number().int().positive().default(DEFAULT_MAX_OUTPUT_JSON_BYTES),
+  }),
   budgets: z.object({ maxTokens: z.number().nullable(), maxWallMs: z.number().nullable() }),
   training: z.object({ lr: z.number(), epochs: z.number(), rank: z.number() }),
   algorithmOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
@@ -62,6 +71,16 @@ export function readSettings(raw: Record<string, unknown>): { settings: SessionS
   }
   const { version: _version, providers, ...settings } = parsed.data as RecordedSettings;
   return { settings, providers: providers ?? null };
+}
+
+/**
+ * The sandbox limits a session runs under: a new experiment takes the task's output limit; a resumed or forked one
+ * keeps the limit it recorded (1 MiB for logs from before tasks declared one). The task's declaration is checked
+ * either way, so a broken task plugin is named before anything runs.
+ */
+export function limitsFor(limits: SandboxLimits, task: Pick<Task, 'id' | 'limits'>): SandboxLimits & { maxOutputJsonBytes: number } {
+  const declared = taskOutputLimit(task);
+  return { ...limits, maxOutputJsonBytes: limits.maxOutputJsonBytes ?? declared };
 }
 
 /** Top-level provider keys whose recorded and given values differ (what an --override changes). */

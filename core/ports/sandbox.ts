@@ -33,6 +33,8 @@ export interface SandboxLimits {
   memoryMb: number;
   /** stdout+stderr bytes before the child is killed for flooding. */
   maxOutputBytes: number;
+  /** Bytes of the JSON of one solve() output: the task's limit (core/sandbox-limits.ts); absent: 1 MiB. */
+  maxOutputJsonBytes?: number;
 }
 
 export interface SandboxRunInput {

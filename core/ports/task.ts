@@ -1,4 +1,5 @@
 /** What a task plugin exports: data, splits, a verifier and a starting scaffold. */
+import type { TaskLimits } from '../sandbox-limits.ts';
 
 export interface TaskExample<Input = unknown, Label = unknown> {
   id: string;
@@ -79,6 +80,8 @@ export interface Task {
    * Feedback-Agent may try (prompt variants, retries, voting, answer parsers). LLM agents edit code freely.
    */
   knobs?: Record<string, Array<string | number | boolean>>;
+  /** What the sandbox allows the task's scaffolds; absent fields take the defaults (core/sandbox-limits.ts). */
+  limits?: TaskLimits;
   /** Free-form facts for `sia tasks list` (class count, data source, licence). */
   info?: Record<string, unknown>;
 }

@@ -12,6 +12,7 @@ import { ValidationError } from '../../core/errors.ts';
 import { opaqueId, opaqueSeed } from '../../core/opaque.ts';
 import type { Sandbox, SandboxResult, SandboxRunInput } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
+import { DEFAULT_MAX_OUTPUT_JSON_BYTES, MAX_OUTPUT_JSON_BYTES_CEILING } from '../../core/sandbox-limits.ts';
 import { type ChatLimits, ChildSession, type SessionSpec, type Settlement } from './child-session.ts';
 import type { DirectGatewayCall } from './gateway-client.ts';
 import { type IsolationChoice, type IsolationMode, resolveIsolation } from './isolation.ts';
@@ -24,8 +25,6 @@ export interface ChildProcessSandboxOptions {
   startupTimeoutMs?: number;
   /** MiB above the heap limit allowed for off-heap data (default 256); null leaves the data rlimit unset. */
   dataHeadroomMb?: number | null;
-  /** Cap on the JSON of one solve() output (default 1 MiB). */
-  maxOutputJsonBytes?: number;
   maxLogEntries?: number;
   maxLogChars?: number;
   /** Where run dirs are made (default os.tmpdir()). */
@@ -56,6 +55,10 @@ function validateInput(input: SandboxRunInput): void {
   for (const field of ['timeMsPerExample', 'memoryMb', 'maxOutputBytes'] as const) {
     if (!Number.isFinite(limits[field]) || limits[field] <= 0) throw new ValidationError('must be a positive number', `limits.${field}`);
   }
+  const json = limits.maxOutputJsonBytes;
+  if (json !== undefined && (!Number.isInteger(json) || json <= 0 || json > MAX_OUTPUT_JSON_BYTES_CEILING)) {
+    throw new ValidationError(`must be a positive integer up to ${MAX_OUTPUT_JSON_BYTES_CEILING}`, 'limits.maxOutputJsonBytes');
+  }
   if (!/^https?:\/\//.test(input.gatewayUrl)) throw new ValidationError('must be an http(s) URL', 'gatewayUrl');
 }
 
@@ -82,7 +85,8 @@ async function runSandboxed(
   // Set once the scaffold fails to load: loading is deterministic, so the other examples fail the same way.
   let loadFailure = preflightFailure(input);
   let next = 0;
-  const maxOutputJsonBytes = options.maxOutputJsonBytes ?? 1024 * 1024;
+  // The task's limit, from the run input: it can differ per evaluation (one sandbox serves several tasks).
+  const maxOutputJsonBytes = input.limits.maxOutputJsonBytes ?? DEFAULT_MAX_OUTPUT_JSON_BYTES;
   const sessions = new Set<ChildSession>();
   const dirs = loadFailure ? null : createRunDirs(options.tempRoot, { runnerPath, guardsPath });
   if (dirs) writeScaffold(dirs.scaffoldDir, input.scaffold);

@@ -6,10 +6,12 @@
 import type { ChildProcess } from 'node:child_process';
 import type { SandboxErrorKind, SandboxLimits } from '../../core/ports/sandbox.ts';
 import type { ExampleView } from '../../core/ports/task.ts';
+import { overOutputLimitMessage } from '../../core/sandbox-limits.ts';
 import { type DirectGatewayCall, postChatToGateway } from './gateway-client.ts';
-import { type IsolationMode, spawnIsolated } from './isolation.ts';
+import type { IsolationMode } from './isolation.ts';
 import { nestsDeeperThan } from './json-shape.ts';
 import { type ChildMessage, ChildMessageSchema, CONTROL_FD, OUTPUT_FLOOD_EXIT_CODE, type ParentMessage, type RunnerConfig } from './protocol.ts';
+import { spawnRunner } from './spawn-runner.ts';
 
 export interface SessionSpec {
   runId: string;
@@ -246,8 +248,9 @@ export class ChildSession {
 
   /** The runner already checks the cap; the parent checks again because the child is untrusted. */
   private checkOutput(output: unknown): Settlement {
-    const cap = this.spec.runner.maxOutputJsonBytes;
-    if (Buffer.byteLength(JSON.stringify(output ?? null)) > cap) return { ok: false, kind: 'throw', message: `solve's output is over the ${cap}-byte cap` };
+    const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
+    if (bytes > this.spec.runner.maxOutputJsonBytes)
+      return { ok: false, kind: 'output', message: overOutputLimitMessage(bytes, this.spec.runner.maxOutputJsonBytes) };
     return { ok: true, output: output ?? null };
   }
 
@@ -294,39 +297,4 @@ export class ChildSession {
   private send(message: ParentMessage): void {
     if (!this.dead) this.child.stdin?.write(`${JSON.stringify(message)}\n`);
   }
-}
-
-/** Address space beyond the heap and the off-heap headroom: Node's code, thread stacks and V8's reservations. */
-const RUNTIME_ADDRESS_SPACE_MB = 1536;
-
-function spawnRunner(spec: SessionSpec): ChildProcess {
-  const { runner } = spec;
-  const nodeArgs = [
-    '--experimental-permission',
-    `--allow-fs-read=${runner.scaffoldDir}`,
-    `--allow-fs-read=${runner.scratchDir}`,
-    `--allow-fs-read=${spec.runnerPath}`,
-    `--allow-fs-read=${spec.guardsPath}`,
-    `--allow-fs-write=${runner.scratchDir}`,
-    `--max-old-space-size=${spec.limits.memoryMb}`,
-    // Node's experimental-feature warning would otherwise count as scaffold output.
-    '--no-warnings',
-    spec.runnerPath,
-    JSON.stringify(runner),
-  ];
-  const limits = {
-    // The address-space limit also stops large off-heap buffers (and WebAssembly's huge reservations).
-    addressSpaceMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256) + RUNTIME_ADDRESS_SPACE_MB,
-    // --max-old-space-size bounds the JS heap only; the data limit also stops large off-heap buffers.
-    dataMb: spec.limits.memoryMb + (spec.dataHeadroomMb ?? 256),
-    cpuSeconds: 600,
-    processes: 64,
-    openFiles: 256,
-    fileSizeMb: 64,
-  };
-  const readOnly = [runner.scaffoldDir, spec.runnerPath, spec.guardsPath];
-  return spawnIsolated(spec.isolation, { readOnly, scratchDir: runner.scratchDir, scratchMb: 64, limits }, [process.execPath, ...nodeArgs], {
-    cwd: runner.scratchDir,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-  });
 }

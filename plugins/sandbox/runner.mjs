@@ -106,6 +106,11 @@ function contextFor(exampleId) {
   });
 }
 
+function mib(bytes) {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MiB`;
+  return bytes >= 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${bytes} bytes`;
+}
+
 function serialise(output) {
   let json;
   try {
@@ -114,9 +119,10 @@ function serialise(output) {
     return { failure: `solve returned a value that is not JSON-serialisable: ${error.message}` };
   }
   if (json === undefined) return { failure: `solve returned a ${typeof output}, which is not JSON-serialisable` };
-  if (Buffer.byteLength(json) > config.maxOutputJsonBytes) {
-    return { failure: `solve returned ${Buffer.byteLength(json)} bytes of JSON, over the ${config.maxOutputJsonBytes}-byte cap` };
-  }
+  const bytes = Buffer.byteLength(json);
+  // Same wording as core/sandbox-limits.ts overOutputLimitMessage (this file runs alone in the child's run dir).
+  if (bytes > config.maxOutputJsonBytes)
+    return { kind: 'output', failure: `output ${mib(bytes)} exceeds the task's limit of ${mib(config.maxOutputJsonBytes)}` };
   return { json };
 }
 
@@ -125,8 +131,8 @@ async function solveOne(solve, example) {
   let outcome;
   try {
     const output = await solve(example, contextFor(example.id));
-    const { json, failure } = serialise(output);
-    outcome = failure ? { kind: 'throw', message: failure } : { output: JSON.parse(json) };
+    const { json, failure, kind } = serialise(output);
+    outcome = failure ? { kind: kind ?? 'throw', message: failure } : { output: JSON.parse(json) };
   } catch (error) {
     outcome = classify(error);
   }
