@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -16,8 +15,7 @@ import { openSqliteEventStore } from '../core/store/index.ts';
 import { startServer } from '../server/serve.ts';
 import { runFinished, runStarted } from '../tests/support/events.ts';
 import { writeLineageFixture } from '../tests/support/lineage-fixture.ts';
-
-const CONCURRENCY = 8;
+import { type LoadResult, load } from './http-load.ts';
 
 async function serveTargets(file: string): Promise<void> {
   const store = openSqliteEventStore(file);
@@ -25,7 +23,7 @@ async function serveTargets(file: string): Promise<void> {
   // Baselines: a tiny JSON answer, and a constant JSON body as large as the lineage's (the cost of moving it).
   const started = performance.now();
   const [experiment] = (await (await lineage.app.request('/api/experiments')).json()).experiments;
-  const lineageSized = Buffer.from(await (await lineage.app.request(`/api/experiments/${experiment.id}/lineage`)).arrayBuffer());
+  const lineageSized = Buffer.from(await (await lineage.app.request(`/api/experiments/${experiment.id}/lineage?view=full`)).arrayBuffer());
   const coldMs = performance.now() - started;
   const bare = new Hono()
     .get('/bare', (c) => c.json({ ok: true, message: 'hello' }))
@@ -49,13 +47,14 @@ async function main(nodes: number, seconds: number): Promise<void> {
   const urls = await new Promise<{ lineage: string; bare: string; coldMs: number; bytes: number }>((resolve) =>
     child.stdout.once('data', (chunk) => resolve(JSON.parse(String(chunk)))),
   );
-  const lineagePath = `${urls.lineage}/api/experiments/${fixture.experimentId}/lineage`;
+  // The whole lineage in one body (view=full): what this bench has always measured; bench/lineage-api.ts measures pages.
+  const lineagePath = `${urls.lineage}/api/experiments/${fixture.experimentId}/lineage?view=full`;
   console.log(`first lineage request (projection from the log, in process): ${urls.coldMs.toFixed(0)} ms, body ${(urls.bytes / 1e6).toFixed(2)} MB`);
   try {
     const bare = await load(`${urls.bare}/bare`, seconds);
     const bareLarge = await load(`${urls.bare}/bare-large`, seconds);
     const lineage = await load(lineagePath, seconds);
-    const travel = await load(`${lineagePath}?at=${Math.floor(store.head() / 2)}`, seconds);
+    const travel = await load(`${lineagePath}&at=${Math.floor(store.head() / 2)}`, seconds);
     // A run in progress: eval runs keep finishing, so the lineage changes and is folded and re-serialised.
     let runs = 0;
     const writer = setInterval(() => {
@@ -79,48 +78,6 @@ async function main(nodes: number, seconds: number): Promise<void> {
     store.close();
     rmSync(directory, { recursive: true, force: true });
   }
-}
-
-interface LoadResult {
-  perSecond: number;
-  p50: number;
-  p99: number;
-  bytes: number;
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function get(url: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => (response.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${url}: HTTP ${response.statusCode}`))));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-async function load(url: string, seconds: number): Promise<LoadResult> {
-  await get(url); // warm
-  const latencies: number[] = [];
-  let bytes = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const sent = performance.now();
-        bytes = (await get(url)).length;
-        latencies.push(performance.now() - sent);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { perSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), bytes };
 }
 
 function report(label: string, result: LoadResult, bare?: LoadResult, sameSize?: LoadResult): void {
