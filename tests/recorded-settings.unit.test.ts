@@ -15,7 +15,8 @@ const settings: SessionSettings = {
   agents: 'openai',
   policy: 'tiny',
   trainer: 'tiny',
-  options: DEFAULT_OPTIONS,
+  // As a session records them: with the task's output limit in force (a log without one reads as 1 MiB).
+  options: { ...DEFAULT_OPTIONS, limits: { ...DEFAULT_OPTIONS.limits, maxOutputJsonBytes: 2 * 1024 * 1024 } },
   algorithms: [],
 };
 const recordedConfig: SiaConfig = { openaiAgents: { model: 'gpt-small', baseURL: 'http://127.0.0.1:9/v1', apiKeyEnv: 'AGENTS_KEY' } };
