@@ -76,7 +76,8 @@ export const commandEntries: CommandEntry[] = [
   },
   {
     command: 'audit <experiment>',
-    describe: 'audit an experiment for verifier overfitting (divergence, pinning, robustness, coupling, static scan, canaries): exit 0 clean, 4 findings',
+    describe:
+      'audit an experiment for verifier overfitting (divergence, pinning, robustness, coupling, static scan, canaries, serving parity): exit 0 clean, 4 findings',
     load: async () => (await import('./audit.ts')).auditCommand,
     runsUserCode: true,
   },

@@ -109,7 +109,9 @@ export function trimul(x, mask, weights, cfg) {
 }`;
     const forgedVerdict = await task.verifier.score(example, forged);
     expect(forgedVerdict.reward).toBe(0);
-    expect(String(forgedVerdict.detail?.failed)).toMatch(/frame nobody asked for/);
+    // Either way the forged answer is caught: as a frame sent before its inputs, or, when the parent is slow enough
+    // (a loaded machine) that a forged frame arrives once the call is pending, by the check of every output.
+    expect(String(forgedVerdict.detail?.failed)).toMatch(/frame nobody asked for|mismatch at position/);
     const garbage = `import { writeSync } from 'node:fs';\nexport function trimul() { writeSync(3, Buffer.from('\\xff\\xff\\xff\\xff garbage that is no frame')); return new Float32Array(1); }`;
     const garbageVerdict = await task.verifier.score(example, garbage);
     expect(garbageVerdict.reward).toBe(0);
