@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SiaEvent, type StoredEvent } from '../core/events/index.ts';
 import { evolve, foldLoop, initialLoopState } from '../core/loop/state.ts';
+import { envelope } from './support/decider-spec.ts';
 import { evaluationRecorded, experimentCreated, scaffoldProposed } from './support/events.ts';
 
 const stored = (event: { type: string; data: unknown }, position: number): StoredEvent =>
-  ({
-    ...SiaEvent.parse({ type: event.type, data: event.data }),
-    position,
-    id: `e${position}`,
-    streamId: 'experiment-x',
-    streamVersion: position,
-    schemaVersion: 1,
-    recordedAt: '2026-11-25T00:00:00.000Z',
-    metadata: null,
-  }) as StoredEvent;
+  ({ ...SiaEvent.parse({ type: event.type, data: event.data }), ...envelope(position) }) as StoredEvent;
 
 function history(nodes: number, from = 0): StoredEvent[] {
   const events = from === 0 ? [stored(experimentCreated('x'), 1)] : [];

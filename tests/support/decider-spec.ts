@@ -3,7 +3,8 @@ import { type EventEnvelope, SiaEvent, type StoredEvent } from '../../core/event
 import { decide, type LoopCommand } from '../../core/loop/decide.ts';
 import { evolve, initialLoopState, type LoopState } from '../../core/loop/state.ts';
 
-const envelope = (position: number): EventEnvelope => ({
+/** The envelope of the event at `position` in the one test experiment's stream. */
+export const envelope = (position: number): EventEnvelope => ({
   position,
   id: `e${position}`,
   streamId: 'experiment-x',
