@@ -11,19 +11,17 @@
  *   node bin/run-ts.js bench/levers.ts [--seeds 0,1,2,3,4] [--iterations 6] [--tasks lawbench] [--no-control] [--json]
  * Defaults: lawbench, seeds 0–4, 6 iterations (about 10 minutes on 2 cores).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { ChatRequest } from '../core/ports/policy-model.ts';
-import type { ScaffoldFiles, Task, TaskExample } from '../core/ports/task.ts';
+import { join } from 'node:path';
+import type { Task } from '../core/ports/task.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { deriveSeed, seededRandom, shuffled } from '../core/tiny/random.ts';
 import { DEFAULT_OPTIONS, runSession } from '../loop/session.ts';
 import { type ExperimentSummaryJson, experimentSummary } from '../loop/summary.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
-import { readConfigBlock, writeConfigBlock } from '../plugins/tasks/shared/config-block.ts';
+import { type Chat, importSolve, scoreSolve } from './support/scaffold-variants.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -74,39 +72,13 @@ function shuffledTrainLabels(task: Task): Task {
   };
 }
 
-let variant = 0;
-async function importSolve(scaffold: ScaffoldFiles, overrides: Record<string, unknown>) {
-  const dir = join(mkdtempSync(join(tmpdir(), 'sia-levers-scaffold-')), `v${variant++}`);
-  for (const [name, content] of Object.entries(scaffold.files)) {
-    const source = name === scaffold.entry ? writeConfigBlock(content, { ...readConfigBlock(content), ...overrides } as never) : content;
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), source);
-  }
-  return ((await import(pathToFileURL(join(dir, scaffold.entry)).href)) as { solve: (example: unknown, ctx: unknown) => Promise<unknown> }).solve;
-}
-
-type Chat = (request: ChatRequest) => Promise<{ content: string }>;
-async function score(task: Task, solve: (example: unknown, ctx: unknown) => Promise<unknown>, examples: TaskExample[], chat: Chat): Promise<number> {
-  const verdicts = [];
-  for (const example of examples) {
-    let output: unknown = null;
-    try {
-      output = await solve(task.view(example), { llm: { chat: (request: Omit<ChatRequest, 'model'>) => chat({ model: 'bench', ...request }) }, log: () => {} });
-    } catch {
-      output = null;
-    }
-    verdicts.push(await task.verifier.score(example, output));
-  }
-  return task.aggregate ? task.aggregate(verdicts) : verdicts.reduce((sum, v) => sum + v.metric, 0) / Math.max(1, verdicts.length);
-}
-
 /** Initial: the reference scaffold of this seed with the base tiny policy, on dev and holdout. */
 async function initial(task: Task, seed: number): Promise<Scores> {
   const policy = createTinyPolicy();
   const splits = task.splits(seed);
   const solve = await importSolve(task.referenceScaffoldFor?.(seed) ?? task.referenceScaffold, {});
   const chat: Chat = (request) => policy.chat(request);
-  return { dev: await score(task, solve, splits.dev, chat), holdout: await score(task, solve, splits.holdout, chat) };
+  return { dev: await scoreSolve(task, solve, splits.dev, chat), holdout: await scoreSolve(task, solve, splits.holdout, chat) };
 }
 
 /**
@@ -127,8 +99,8 @@ async function noModelBaseline(task: Task, seed: number): Promise<Scores & { con
   let best: (Scores & { config: Record<string, unknown> }) | null = null;
   for (const config of configs) {
     const solve = await importSolve(task.referenceScaffoldFor?.(seed) ?? task.referenceScaffold, config);
-    const dev = await score(task, solve, splits.dev, first);
-    if (!best || dev > (best.dev ?? -1)) best = { dev, holdout: await score(task, solve, splits.holdout, first), config };
+    const dev = await scoreSolve(task, solve, splits.dev, first);
+    if (!best || dev > (best.dev ?? -1)) best = { dev, holdout: await scoreSolve(task, solve, splits.holdout, first), config };
   }
   return best as Scores & { config: Record<string, unknown> };
 }
