@@ -13,13 +13,13 @@
  *   node bin/run-ts.js bench/lawbench-headroom.ts [--seeds 0,1,2,3,4] [--k 3,5]
  */
 import type { Task, TaskExample } from '../core/ports/task.ts';
+import { completeLossSpec } from '../core/rl/loss-spec.ts';
 import { createAdamState } from '../core/tiny/adam.ts';
 import { createAdapter } from '../core/tiny/adapter.ts';
 import { chatPromptText } from '../core/tiny/choice-context.ts';
 import { argmax, createBaseWeights, DEFAULT_TINY_CONFIG, encodeChoice, forward } from '../core/tiny/model.ts';
 import { prepareRows, trainStep } from '../core/tiny/training.ts';
 import { DEFAULT_OPTIONS } from '../loop/session.ts';
-import { NO_KL } from '../plugins/algorithms/shared.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
 import { importScaffold } from './support/scaffold-variants.ts';
 
@@ -75,16 +75,7 @@ function policyCeiling(train: Case[], dev: Case[], holdout: Case[]): { epochs: n
       context: { prompt: promptOf(c.facts), candidates: c.candidates },
     }));
   const batch = prepareRows(config, rows, 'cross_entropy');
-  const spec = {
-    kind: 'cross_entropy',
-    clip_low: 0.2,
-    clip_high: 0.2,
-    agg: 'token_mean',
-    agg_constant: null,
-    kl: NO_KL,
-    dpo_beta: 0.1,
-    gae: { gamma: 1, lam: 1, vf_coef: 0.5, clip_value: 0.2 },
-  } as const;
+  const spec = completeLossSpec({ kind: 'cross_entropy' });
   const settings = { lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1 };
   const encode = (cases: Case[]) => cases.map((c) => ({ c, input: encodeChoice(config, promptOf(c.facts), c.candidates) }));
   const [devInputs, holdoutInputs] = [encode(dev), encode(holdout)];

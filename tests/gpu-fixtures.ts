@@ -1,5 +1,6 @@
 /** A valid sia.train-job/v1 job and batch rows the gpu-* tests share (the toy backend trains them in ~1 s). */
 import type { SequenceRow, Trainer, TrainerStatus, TrainJob } from '../core/ports/trainer.ts';
+import { completeLossSpec } from '../core/rl/loss-spec.ts';
 
 export function sampleJob(overrides: Partial<TrainJob> = {}): TrainJob {
   return {
@@ -10,16 +11,7 @@ export function sampleJob(overrides: Partial<TrainJob> = {}): TrainJob {
     adapter_in: null,
     adapter_out: 'adapters/policy-v0001',
     lora: { rank: 4, alpha: 8, dropout: 0, target_modules: 'all-linear', target_parameters: [] },
-    loss: {
-      kind: 'ppo_clip',
-      clip_low: 0.2,
-      clip_high: 0.2,
-      agg: 'token_mean',
-      agg_constant: null,
-      kl: { coef: 0, estimator: 'k3', where: 'loss' },
-      dpo_beta: 0.1,
-      gae: { gamma: 1, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 },
-    },
+    loss: completeLossSpec({ kind: 'ppo_clip' }),
     optim: { lr: 0.05, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: 2, minibatches: 1, seed: 0 },
     data: { uri: 'pending', sha256: '0'.repeat(64), n_rows: 0 },
     ...overrides,

@@ -7,6 +7,7 @@ import { gae, maskedWhiten } from '../core/rl/gae.ts';
 import { grpoAdvantages, rlooAdvantages } from '../core/rl/group-advantages.ts';
 import { klToken } from '../core/rl/kl.ts';
 import { type LossSpec, preferenceLoss, sequenceLoss } from '../core/rl/loss.ts';
+import { completeLossSpec } from '../core/rl/loss-spec.ts';
 import { mean, sampleStd } from '../core/rl/numeric.ts';
 import { clippedValueToken } from '../core/rl/ppo.ts';
 import { tinkerLoss } from '../core/rl/token-losses.ts';
@@ -17,17 +18,7 @@ const uniform = (low: number, high: number) => low + (high - low) * random();
 const randomGroup = (size: number, binary: boolean) => Array.from({ length: size }, () => (binary ? (random() < 0.3 ? 1 : 0) : uniform(-1, 2)));
 
 function spec(overrides: Partial<LossSpec> = {}): LossSpec {
-  return {
-    kind: 'ppo_clip',
-    clip_low: 0.2,
-    clip_high: 0.28,
-    agg: 'token_mean',
-    agg_constant: null,
-    kl: { coef: 0, estimator: 'k3', where: 'loss' },
-    dpo_beta: 0.1,
-    gae: { gamma: 0.99, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 },
-    ...overrides,
-  };
+  return { ...completeLossSpec({ kind: 'ppo_clip', clip_high: 0.28, gae: { gamma: 0.99, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 } }), ...overrides };
 }
 
 describe('group advantages', () => {

@@ -4,6 +4,7 @@
  */
 import { sha256Hex } from '../../core/hashing.ts';
 import type { SequenceRow, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
+import { completeLossSpec } from '../../core/rl/loss-spec.ts';
 import { TINY_BASE_MODEL } from '../../core/tiny/model.ts';
 import { deriveSeed, seededRandom, shuffled } from '../../core/tiny/random.ts';
 import { encodeBatch } from '../../plugins/trainers/job-schema.ts';
@@ -59,17 +60,7 @@ export function makeJob(
     adapter_in: overrides.adapter_in ?? null,
     adapter_out: adapterOut,
     lora: { rank: 8, alpha: 16, dropout: 0, target_modules: 'all-linear', target_parameters: [], ...overrides.lora },
-    loss: {
-      kind: 'cross_entropy',
-      clip_low: 0.2,
-      clip_high: 0.2,
-      agg: 'token_mean',
-      agg_constant: null,
-      kl: { coef: 0, estimator: 'k3', where: 'loss' },
-      dpo_beta: 0.1,
-      gae: { gamma: 1, lam: 0.95, vf_coef: 0.1, clip_value: 0.2 },
-      ...overrides.loss,
-    },
+    loss: { ...completeLossSpec({ kind: 'cross_entropy' }), ...overrides.loss },
     optim: { lr: 0.02, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1, epochs: 3, minibatches: 4, seed: 0, ...overrides.optim },
     data: { uri: 'memory://rows', sha256: sha256Hex(encodeBatch(rows)), n_rows: rows.length },
   };
