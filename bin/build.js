@@ -10,6 +10,14 @@ import { DIST, ROOT, SOURCE_DIRS, STAMP } from './dist-fresh.js';
 
 const VENDORED = /^(zod|drizzle-orm|yargs)(\/|$)/;
 const VENDOR = join(DIST, 'vendor');
+// Packages the vendored bundles get a lighter stand-in for (each file says why).
+const SHIMS = { 'string-width': join(ROOT, 'bin', 'vendor-shims', 'string-width.js') };
+const useShims = {
+  name: 'use-shims',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${Object.keys(SHIMS).join('|')})$`) }, (args) => ({ path: SHIMS[args.path] }));
+  },
+};
 
 const started = new Date();
 let esbuild;
@@ -77,6 +85,7 @@ await esbuild.build({
   minifySyntax: true,
   chunkNames: 'chunks/[name]-[hash]',
   external: ['better-sqlite3', 'pg'],
+  plugins: [useShims],
   // Only yargs asks where it lives (for the nearest package.json's version and its locale files): tell it.
   define: { 'import.meta.url': '__siaYargsUrl' },
   banner: {
