@@ -1,7 +1,8 @@
 /**
  * GET /api/events?limit=1000 against a bare Hono route sending the very same bytes, in one run: what reading the
  * page from SQLite and writing its JSON costs beyond moving the body. Repeated pages are kept by the server (the
- * log is append-only), so the last line asks for a new page every time: the cost of reading one.  node bin/run-ts.js bench/events-api.ts [ITERATIONS] [SECONDS]
+ * log is append-only), so the last line asks for a new page every time: the cost of reading one. Each route and its bare twin are measured
+ * in alternation, three rounds, medians (bench/http-load.ts `alternate`).  node bin/run-ts.js bench/events-api.ts [ITERATIONS] [SECONDS]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { startServer } from '../server/serve.ts';
 import { writeLineageFixture } from '../tests/support/lineage-fixture.ts';
-import { load, report, serveBare, serveInChild } from './http-load.ts';
+import { alternate, report, serveBare, serveInChild } from './http-load.ts';
 
 const PAGES = ['/api/events?limit=1000', '/api/events?limit=100&after=2000', '/api/events?limit=1000&types=run.step_recorded,run.finished'];
 
@@ -30,15 +31,14 @@ async function main(iterations: number, seconds: number): Promise<void> {
   const { info, stop } = await serveInChild<{ api: string; bare: string }>('bench/events-api.ts', [file]);
   try {
     for (const [i, path] of PAGES.entries()) {
-      const bare = await load(`${info.bare}/bare-${i}`, seconds);
-      const api = await load(`${info.api}${path}`, seconds);
+      const { bare, api } = await alternate(`${info.bare}/bare-${i}`, `${info.api}${path}`, seconds);
       report(`bare Hono route, same bytes as ${path}`, bare);
       report(`GET ${path}`, api, bare, i === 0 ? 0.5 : undefined);
     }
     // Every request a page not asked for before: nothing kept, each is read from SQLite.
     let after = 0;
-    const cold = await load(() => `${info.api}/api/events?limit=1000&after=${after++}`, seconds);
-    report('GET /api/events?limit=1000, a new page each time', cold, await load(`${info.bare}/bare-0`, seconds), 0.5);
+    const cold = await alternate(`${info.bare}/bare-0`, () => `${info.api}/api/events?limit=1000&after=${after++}`, seconds);
+    report('GET /api/events?limit=1000, a new page each time', cold.api, cold.bare, 0.5);
   } finally {
     stop();
     rmSync(directory, { recursive: true, force: true });

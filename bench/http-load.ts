@@ -36,24 +36,42 @@ export async function load(url: string | (() => string), seconds: number, header
     if (answer.status !== expect) throw new Error(`${url}: HTTP ${answer.status}, expected ${expect}`);
     return answer.body.length;
   };
-  await once(); // warm
   const latencies: number[] = [];
   let bytes = 0;
-  const deadline = performance.now() + seconds * 1000;
+  const drive = (until: number, record: boolean) =>
+    Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < until) {
+          const sent = performance.now();
+          bytes = await once();
+          if (record) latencies.push(performance.now() - sent);
+        }
+      }),
+    );
+  // Unmeasured first: both the server's route and this client's code get compiled (the first target measured in
+  // a run was otherwise up to 3× slower than the same target measured again later).
+  await drive(performance.now() + Math.max(500, seconds * 200), false);
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const sent = performance.now();
-        bytes = await once();
-        latencies.push(performance.now() - sent);
-      }
-    }),
-  );
+  await drive(started + seconds * 1000, true);
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { perSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), bytes };
+}
+
+/**
+ * A route and its bare twin measured in alternation, `rounds` times each: the median round of each (by req/s).
+ * Large bodies make single measurements swing 2–5× on a shared machine (collections, socket buffers); alternating
+ * lets that touch both sides alike, and the median drops the outliers.
+ */
+export async function alternate(bare: string, api: string | (() => string), seconds: number, rounds = 3): Promise<{ bare: LoadResult; api: LoadResult }> {
+  const results = { bare: [] as LoadResult[], api: [] as LoadResult[] };
+  for (let round = 0; round < rounds; round++) {
+    results.bare.push(await load(bare, seconds));
+    results.api.push(await load(api, seconds));
+  }
+  const median = (list: LoadResult[]) => [...list].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(list.length / 2)];
+  return { bare: median(results.bare), api: median(results.api) };
 }
 
 export function report(label: string, result: LoadResult, bare?: LoadResult, goal?: number): void {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { startServer } from '../server/serve.ts';
 import { writeLineageFixture } from '../tests/support/lineage-fixture.ts';
-import { get, load, report, serveBare, serveInChild } from './http-load.ts';
+import { alternate, get, load, report, serveBare, serveInChild } from './http-load.ts';
 
 async function serveTargets(file: string, experimentId: string): Promise<void> {
   const api = await startServer(openSqliteEventStore(file), { port: 0 });
@@ -37,8 +37,7 @@ async function main(nodes: number, seconds: number): Promise<void> {
   const { info, stop } = await serveInChild<{ api: string; bare: string; paths: Record<string, string> }>('bench/lineage-api.ts', [file, fixture.experimentId]);
   try {
     const measure = async (name: string, label: string, goal?: number) => {
-      const bare = await load(`${info.bare}/bare-${name}`, seconds);
-      const api = await load(`${info.api}${info.paths[name]}`, seconds);
+      const { bare, api } = await alternate(`${info.bare}/bare-${name}`, `${info.api}${info.paths[name]}`, seconds);
       report(`bare Hono route, same bytes as ${name}`, bare);
       report(label, api, bare, goal);
     };

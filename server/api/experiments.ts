@@ -8,17 +8,19 @@ import type { LineageReader, LineageSnapshot } from '../read-model.ts';
 import { type ApiRoute, apiRoute } from '../route-spec.ts';
 import { AuditBody, EmptyQuery, ExperimentDetail, ExperimentList, IdParams, LineageBody, LineagePage, LineageQuery, ListQuery } from '../schemas.ts';
 
-const PAGE_BODIES_KEPT = 256;
+const PAGES_KEPT = 256;
 
-/** The lineage as of `at`: the live snapshot while nothing in the lineage changed since `at` (no fold from the log). */
-function pinned(reader: LineageReader, at: number): LineageSnapshot {
-  const live = reader.current();
+/**
+ * The lineage as of `at`: the live snapshot (the caller's, so the log's head is read once a request) while nothing
+ * in the lineage changed since `at` (no fold from the log).
+ */
+function pinned(reader: LineageReader, live: LineageSnapshot, at: number): LineageSnapshot {
   return live.changedAt <= at ? live : reader.asOf(at);
 }
 
 export function experimentRoutes(reader: LineageReader): ApiRoute[] {
   const lineageBodies = new LineageBodies();
-  const pageBodies = new Map<string, string>();
+  const pages = new Map<string, { etag: string; body: Buffer<ArrayBuffer> }>();
 
   return [
     apiRoute(
@@ -31,7 +33,7 @@ export function experimentRoutes(reader: LineageReader): ApiRoute[] {
       (c, { query }) => {
         const live = reader.current();
         const cursor = query.page_token ? decodePageToken(query.page_token, 'experiments') : { list: 'experiments', at: live.position, offset: 0 };
-        const { state } = pinned(reader, cursor.at);
+        const { state } = pinned(reader, live, cursor.at);
         const { page, nextPageToken } = pageOf(Object.values(state.experiments), cursor, query.limit);
         return c.json({ position: cursor.at, experiments: page.map(experimentListItem), next_page_token: nextPageToken });
       },
@@ -74,23 +76,28 @@ export function experimentRoutes(reader: LineageReader): ApiRoute[] {
           return c.body(body, 200, { 'content-type': 'application/json; charset=UTF-8', etag });
         }
         const list = `lineage:${params.id}`;
-        const live = reader.current();
-        const cursor = query.page_token ? decodePageToken(query.page_token, list) : { list, at: Math.min(query.at ?? live.position, live.position), offset: 0 };
-        const snapshot = pinned(reader, cursor.at);
-        const etag = `W/"${LineageBodies.key(params.id, snapshot)}/${cursor.offset}/${query.limit}"`;
-        if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
-        const experiment = findExperiment(snapshot, params.id, cursor.at < live.position ? cursor.at : undefined);
-        // A page is the same text while its lineage and pinned position are: kept, it is not rebuilt per request.
-        const key = `${etag}@${cursor.at}`;
-        let body = pageBodies.get(key);
-        if (body === undefined) {
-          const { page, nextPageToken } = pageOf(experiment.nodeIds, cursor, query.limit);
-          const nodes = page.map((id) => compactNode(experiment, snapshot.state.nodes[id]));
-          body = JSON.stringify({ position: cursor.at, experiment: experimentListItem(experiment), nodes, next_page_token: nextPageToken });
-          pageBodies.set(key, body);
-          if (pageBodies.size > PAGE_BODIES_KEPT) pageBodies.delete(pageBodies.keys().next().value as string);
+        let live = query.page_token ? null : reader.current();
+        const cursor = live ? { list, at: Math.min(query.at ?? live.position, live.position), offset: 0 } : decodePageToken(query.page_token as string, list);
+        // The lineage as of a position never changes (the log only grows), so neither does a page of it: a kept
+        // page is answered as it is, and a page by token without even reading the log's head.
+        const key = `${params.id}/${cursor.at}/${cursor.offset}/${query.limit}`;
+        let page = pages.get(key);
+        if (page === undefined) {
+          live ??= reader.current();
+          const snapshot = pinned(reader, live, cursor.at);
+          const experiment = findExperiment(snapshot, params.id, cursor.at < live.position ? cursor.at : undefined);
+          const { page: nodeIds, nextPageToken } = pageOf(experiment.nodeIds, cursor, query.limit);
+          const nodes = nodeIds.map((id) => compactNode(experiment, snapshot.state.nodes[id]));
+          page = {
+            etag: `W/"${LineageBodies.key(params.id, snapshot)}/${cursor.offset}/${query.limit}"`,
+            // Encoded once: sent as its bytes, with no UTF-8 encoding per request.
+            body: Buffer.from(JSON.stringify({ position: cursor.at, experiment: experimentListItem(experiment), nodes, next_page_token: nextPageToken })),
+          };
+          pages.set(key, page);
+          if (pages.size > PAGES_KEPT) pages.delete(pages.keys().next().value as string);
         }
-        return c.body(body, 200, { 'content-type': 'application/json', etag });
+        if (c.req.header('if-none-match') === page.etag) return c.body(null, 304, { etag: page.etag });
+        return c.body(page.body, 200, { 'content-type': 'application/json', etag: page.etag });
       },
     ),
 
