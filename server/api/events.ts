@@ -32,10 +32,15 @@ export function eventRoutes(store: EventStore, timing: StreamTiming): ApiRoute[]
         const head = store.head();
         const read = { after: query.after, upTo: head, streamId: query.stream, types: query.types as EventType[] | undefined };
         const pageRead = { ...read, limit: query.limit };
-        const page = pages.get(pageRead, () => storedJsonPage(store, pageRead) ?? decodedJsonPage(store, pageRead));
-        const next = page.count ? page.last : query.after;
-        const hasMore = page.count === query.limit && anyAfter(store, { ...read, after: next });
-        const body = Buffer.concat([EVENTS_OPEN, page.json, Buffer.from(`],"next":${next},"hasMore":${hasMore},"head":${head}}`)]);
+        const body = pages.answer(
+          pageRead,
+          () => storedJsonPage(store, pageRead) ?? decodedJsonPage(store, pageRead),
+          (page) => {
+            const next = page.count ? page.last : query.after;
+            const hasMore = page.count === query.limit && anyAfter(store, { ...read, after: next });
+            return Buffer.concat([EVENTS_OPEN, page.json, Buffer.from(`],"next":${next},"hasMore":${hasMore},"head":${head}}`)]);
+          },
+        );
         return c.body(body, 200, { 'content-type': 'application/json' });
       },
     ),
