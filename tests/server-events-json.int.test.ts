@@ -63,11 +63,16 @@ describe('/api/events sends the stored JSON text', () => {
       expect(await response.text()).toBe(pageTheOldWay(after, limit));
     }
     // Pages are kept: a full one stays as it was, the tail one picks up what was appended since.
-    const before = await (await app.request(`/api/events?after=${store.head() - 2}&limit=2`)).text();
+    const fullAfter = store.head() - 2;
+    const before = await (await app.request(`/api/events?after=${fullAfter}&limit=2`)).text();
     const tail = await (await app.request(`/api/events?after=${store.head() - 1}&limit=5`)).json();
     store.append('experiment-late', [experimentCreated('late')]);
     expect(await (await app.request(`/api/events?after=${store.head() - 3}&limit=2`)).text()).toBe(pageTheOldWay(store.head() - 3, 2));
     expect(JSON.parse(before).hasMore).toBe(false);
+    // The same full page asked again: its events as kept, its head and hasMore as of now.
+    const again = await (await app.request(`/api/events?after=${fullAfter}&limit=2`)).text();
+    expect(again).toBe(pageTheOldWay(fullAfter, 2));
+    expect(JSON.parse(again)).toMatchObject({ hasMore: true, head: store.head() });
     const grown = await (await app.request(`/api/events?after=${tail.events[0].position - 1}&limit=5`)).json();
     expect(grown.events.map((event: { type: string }) => event.type).at(-1)).toBe('experiment.created');
     expect(grown.events).toHaveLength(tail.events.length + 1);
