@@ -12,10 +12,14 @@ const VENDORED = /^(zod|drizzle-orm|yargs)(\/|$)/;
 const VENDOR = join(DIST, 'vendor');
 // Packages the vendored bundles get a lighter stand-in for (each file says why).
 const SHIMS = { 'string-width': join(ROOT, 'bin', 'vendor-shims', 'string-width.js') };
+const ZOD_LOCALES = join(ROOT, 'bin', 'vendor-shims', 'zod-locales.js');
 const useShims = {
   name: 'use-shims',
   setup(build) {
     build.onResolve({ filter: new RegExp(`^(${Object.keys(SHIMS).join('|')})$`) }, (args) => ({ path: SHIMS[args.path] }));
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[/\\]zod[/\\]v4[/\\](classic|core)$/.test(args.resolveDir) ? { path: ZOD_LOCALES } : undefined,
+    );
   },
 };
 

@@ -4,7 +4,7 @@
 // 40 ms of each `sia` command. This one keeps its rules for what help text holds: ANSI codes are stripped, East
 // Asian wide and fullwidth characters count 2, control and format characters and combining marks count 0. Emoji
 // sequences are measured per code point rather than per grapheme (help text has none); the unit test
-// tests/cli-string-width.unit.test.ts compares both on ASCII, CJK, ANSI and combining text.
+// tests/cli-vendor-shims.unit.test.ts compares both on ASCII, CJK, ANSI and combining text.
 import { eastAsianWidth } from 'get-east-asian-width';
 import stripAnsi from 'strip-ansi';
 

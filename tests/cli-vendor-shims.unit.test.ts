@@ -1,7 +1,10 @@
 import realStringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 // @ts-expect-error: a plain JavaScript module of the build, without types
 import shimStringWidth from '../bin/vendor-shims/string-width.js';
+// @ts-expect-error: a plain JavaScript module of the build, without types
+import * as shimLocales from '../bin/vendor-shims/zod-locales.js';
 
 /** bin/build.js bundles this stand-in for string-width into yargs' help layout; it must measure help text alike. */
 describe('the string-width stand-in of the bundled CLI', () => {
@@ -33,5 +36,15 @@ describe('the string-width stand-in of the bundled CLI', () => {
   it('answers 0 for what is not a string', () => {
     expect(shimStringWidth(undefined)).toBe(0);
     expect(shimStringWidth(42)).toBe(realStringWidth(42 as never));
+  });
+});
+
+/** bin/build.js bundles zod with only its English messages (`z.locales`); they must be zod's own. */
+describe('the zod locales stand-in of the bundled CLI', () => {
+  it('holds English only, and it is the locale zod itself uses', () => {
+    expect(Object.keys(shimLocales)).toEqual(['en']);
+    expect(shimLocales.en).toBe(z.locales.en);
+    z.config(shimLocales.en());
+    expect(z.string().safeParse(1).error?.issues[0]?.message).toBe('Invalid input: expected string, received number');
   });
 });
