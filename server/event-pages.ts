@@ -34,15 +34,15 @@ export class EventPages {
       kept = { page, head: read.upTo, full: page.count === read.limit };
       this.pages.set(key, kept);
       this.bytes += page.json.byteLength;
-      for (const [oldest, entry] of this.pages) {
-        if (this.bytes <= BYTES_KEPT) break;
-        this.forget(oldest, entry);
-      }
     }
     if (kept.answer?.head !== read.upTo) {
       if (kept.answer) this.bytes -= kept.answer.body.byteLength;
       kept.answer = { head: read.upTo, body: compose(kept.page) };
       this.bytes += kept.answer.body.byteLength;
+      for (const [oldest, entry] of this.pages) {
+        if (this.bytes <= BYTES_KEPT) break;
+        this.forget(oldest, entry);
+      }
     }
     return kept.answer.body;
   }
