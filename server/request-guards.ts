@@ -8,10 +8,10 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * Caps every request body: a declared Content-Length over the cap is refused before any byte is read, a
- * chunked body as soon as it passes the cap, so a huge POST costs at most the cap in memory. Only methods that
- * carry a body are looked at: reading `c.req.raw.body` makes the Node adapter build a whole fetch Request, a
- * third of a small GET's cost, and no route reads a GET's body.
+ * Caps the body of every request that writes (POST, PUT, PATCH, DELETE): a declared Content-Length over the cap
+ * is refused before any byte is read, a chunked body as soon as it passes the cap, so a huge POST costs at most
+ * the cap in memory. Other methods are not looked at: no route reads their body, and reading `c.req.raw.body`
+ * makes the Node adapter build a whole fetch Request, a third of a small GET's cost.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler {
   const limit = bodyLimit({
