@@ -1,5 +1,6 @@
 import type { AppliedHyperparams, GateComparison, Mode, Split, StoredEvent, Usage } from '../events/index.ts';
 import { owned, withDrafts } from './drafts.ts';
+import { markTried, newNode, nodeWithAdapter, patchNode, withJob, withNode } from './state-updates.ts';
 
 export interface LoopNode {
   id: string;
@@ -279,57 +280,4 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
     default:
       return state;
   }
-}
-
-function newNode(id: string, parentId: string | null, kind: LoopNode['kind'], scaffoldId: string, adapterId: string | null, position: number): LoopNode {
-  return {
-    id,
-    parentId,
-    kind,
-    scaffoldId,
-    adapterId,
-    adapterFiles: null,
-    status: 'proposed',
-    files: {},
-    entry: '',
-    author: '',
-    operator: null,
-    algorithm: null,
-    rationale: '',
-    comparison: null,
-    position,
-    rewards: {},
-    scores: {},
-  };
-}
-
-const nodeWithAdapter = (state: LoopState, adapterId: string) =>
-  Object.values(state.nodes).find((node) => node.kind === 'weights' && node.adapterId === adapterId);
-
-function withNode(state: LoopState, node: LoopNode): LoopState {
-  const nodes = owned(state.nodes, (map) => ({ ...map }));
-  nodes[node.id] = node;
-  const nodeOrder = owned(state.nodeOrder, (ids) => [...ids]);
-  nodeOrder.push(node.id);
-  return { ...state, nodes, nodeOrder };
-}
-
-function patchNode(state: LoopState, nodeId: string, patch: Partial<LoopNode>): LoopState {
-  const node = state.nodes[nodeId];
-  if (!node) return state;
-  const nodes = owned(state.nodes, (map) => ({ ...map }));
-  nodes[nodeId] = { ...node, ...patch };
-  return { ...state, nodes };
-}
-
-function markTried(tried: Record<string, string[]>, nodeId: string, what: string): Record<string, string[]> {
-  const next = owned(tried, (map) => ({ ...map }));
-  next[nodeId] = [...(tried[nodeId] ?? []), what];
-  return next;
-}
-
-function withJob(training: Record<string, TrainingJob>, job: TrainingJob): Record<string, TrainingJob> {
-  const next = owned(training, (map) => ({ ...map }));
-  next[job.jobId] = job;
-  return next;
 }
