@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { IllegalStateError, ValidationError } from '../core/errors.ts';
+import { formatBytes, taskOutputLimit } from '../core/sandbox-limits.ts';
 import { loadTask, packagedTaskIds } from '../plugins/tasks/index.ts';
 import { taskTemplateFiles } from '../plugins/tasks/shared/template.ts';
 import { printJson } from './output.ts';
@@ -13,6 +14,8 @@ export interface TaskSummary {
   higherIsBetter?: boolean;
   hardware?: string;
   splits?: { train: number; dev: number; holdout: number };
+  /** The most JSON one answer may be (core/sandbox-limits.ts): the task's declared limit or the 1 MiB default. */
+  outputLimitBytes?: number;
   info?: Record<string, unknown>;
   error?: string;
 }
@@ -31,6 +34,7 @@ export async function summarizeTasks(seed = 0): Promise<TaskSummary[]> {
         higherIsBetter: task.metric.higherIsBetter,
         hardware: task.hardware,
         splits: { train: splits.train.length, dev: splits.dev.length, holdout: splits.holdout.length },
+        outputLimitBytes: taskOutputLimit(task),
         ...(task.info ? { info: task.info } : {}),
       });
     } catch (error) {
@@ -40,19 +44,14 @@ export async function summarizeTasks(seed = 0): Promise<TaskSummary[]> {
   return summaries;
 }
 
-function printTable(summaries: TaskSummary[]): void {
-  for (const summary of summaries) {
-    if (!summary.available) {
-      console.log(`${summary.id.padEnd(12)} unavailable: ${summary.error}`);
-      continue;
-    }
-    const { train, dev, holdout } = summary.splits!;
-    const classes = summary.info?.classes !== undefined ? `  classes ${summary.info.classes}` : '';
-    const direction = summary.higherIsBetter ? '↑' : '↓';
-    console.log(
-      `${summary.id.padEnd(12)} ${`${summary.metric} ${direction}`.padEnd(22)} train/dev/holdout ${train}/${dev}/${holdout}  ${summary.hardware}${classes}`,
-    );
-  }
+/** One line of `sia tasks list`. */
+export function taskLine(summary: TaskSummary): string {
+  if (!summary.available) return `${summary.id.padEnd(12)} unavailable: ${summary.error}`;
+  const { train, dev, holdout } = summary.splits!;
+  const classes = summary.info?.classes !== undefined ? `  classes ${summary.info.classes}` : '';
+  const direction = summary.higherIsBetter ? '↑' : '↓';
+  const output = `output ≤ ${formatBytes(summary.outputLimitBytes!)}`;
+  return `${summary.id.padEnd(12)} ${`${summary.metric} ${direction}`.padEnd(22)} train/dev/holdout ${`${train}/${dev}/${holdout}`.padEnd(12)} ${summary.hardware}  ${output}${classes}`;
 }
 
 /** Writes ./NAME/ (or DIR/NAME/) with a small working task; refuses to overwrite. Returns the folder. */
@@ -71,11 +70,11 @@ export function writeTaskTemplate(name: string, parentDir = '.'): string {
 
 const listCommand: CommandModule<object, { json: boolean }> = {
   command: 'list',
-  describe: 'list packaged tasks with metric, split sizes and hardware',
+  describe: 'list packaged tasks with metric, split sizes, hardware and output limit',
   handler: async (argv) => {
     const summaries = await summarizeTasks();
     if (argv.json) printJson(summaries);
-    else printTable(summaries);
+    else for (const summary of summaries) console.log(taskLine(summary));
   },
 };
 
