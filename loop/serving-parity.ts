@@ -4,7 +4,7 @@ import { compareLogprobs, parityThreshold } from '../core/audit/serving-parity.t
 import type { EventData } from '../core/events/index.ts';
 import type { AdapterRef } from '../core/ports/policy-model.ts';
 import type { LoopContext } from './context.ts';
-import { type ExperimentLog, experimentStream } from './experiment-log.ts';
+import type { ExperimentLog } from './experiment-log.ts';
 
 /** Written by the torch worker next to the adapter (gpu/sia_worker/parity_probe.py). */
 export const PROBE_FILE = 'parity_probe.json';
@@ -23,7 +23,7 @@ interface ParityProbe {
 export async function checkServingParity(log: ExperimentLog, context: LoopContext, experimentId: string, adapter: AdapterRef | null): Promise<void> {
   const { policy } = context.stack;
   const serving = policy.serving;
-  if (!adapter || !serving || alreadyChecked(context, experimentId, adapter.adapterId)) return;
+  if (!adapter || !serving || log.state.parityChecked.includes(adapter.adapterId)) return;
   const base = { experimentId, adapterId: adapter.adapterId, servedName: serving.name, endpoint: serving.endpoint };
   const record = (data: EventData<'serving.parity_checked'>): void => {
     log.execute({ type: 'RecordServingParity', data });
@@ -45,13 +45,6 @@ export async function checkServingParity(log: ExperimentLog, context: LoopContex
     return skip(probe.dtype, `the server did not score token ids: ${(error as Error).message}`);
   }
   record({ ...base, dtype: probe.dtype, ...compareLogprobs(served, trained, probe.dtype), skipped: null });
-}
-
-function alreadyChecked(context: LoopContext, experimentId: string, adapterId: string): boolean {
-  for (const event of context.store.iterate({ streamId: experimentStream(experimentId), types: ['serving.parity_checked'] })) {
-    if (event.type === 'serving.parity_checked' && event.data.adapterId === adapterId) return true;
-  }
-  return false;
 }
 
 /** The probe, or why there is none (a trainer that writes none, an adapter on a remote volume). */

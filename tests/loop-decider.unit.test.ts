@@ -123,6 +123,31 @@ describe('When running the loop decider', () => {
       .thenThrows(IllegalStateError, /never checkpointed/);
   });
 
+  it("records an adapter's serving parity once", () => {
+    const parity = (adapterId: string) => ({
+      experimentId: 'x',
+      adapterId,
+      servedName: adapterId,
+      endpoint: 'http://127.0.0.1:8000/v1',
+      dtype: null,
+      tokens: 0,
+      maxAbsDiff: null,
+      meanAbsDiff: null,
+      threshold: 0.1,
+      passed: null,
+      skipped: 'no probe',
+    });
+    given(created())
+      .when({ type: 'RecordServingParity', data: parity('a1') })
+      .then([{ type: 'serving.parity_checked', data: { adapterId: 'a1' } }]);
+    given(created(), { type: 'serving.parity_checked', data: parity('a1') })
+      .when({ type: 'RecordServingParity', data: parity('a2') })
+      .then([{ type: 'serving.parity_checked', data: { adapterId: 'a2' } }]);
+    given(created(), { type: 'serving.parity_checked', data: parity('a1') })
+      .when({ type: 'RecordServingParity', data: parity('a1') })
+      .thenThrows(IllegalStateError, /already recorded/);
+  });
+
   it('refuses commands after the experiment finished', () => {
     const finished: SiaEvent = {
       type: 'experiment.finished',

@@ -56,6 +56,9 @@ export function decide(command: LoopCommand, state: LoopState): SiaEvent[] {
     case 'RecordServing':
       return recordServing(command.data, state);
     case 'RecordServingParity':
+      if (state.parityChecked.includes(command.data.adapterId)) {
+        throw new IllegalStateError(`adapter ${command.data.adapterId}'s serving parity is already recorded: it is checked once`);
+      }
       return [{ type: 'serving.parity_checked', data: command.data }];
     case 'RecordEvaluation':
       return recordEvaluation(command.data, state);

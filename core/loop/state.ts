@@ -63,7 +63,6 @@ export interface LoopState {
   currentNodeId: string | null;
   /** A proposed node waiting for its dev run and the gate. */
   candidateNodeId: string | null;
-  /** A weights decision whose adapter is not checkpointed yet. */
   /** A weights decision whose adapter is not checkpointed yet, with the rollout runs already collected for it. */
   pendingWeights: { nodeId: string; algorithm: string; iteration: number; rollouts: string[]; hyperparams?: AppliedHyperparams } | null;
   iteration: number;
@@ -75,6 +74,8 @@ export interface LoopState {
   training: Record<string, TrainingJob>;
   /** What the policy server serves now (the last weights.served); null before the first. */
   served: { adapterId: string | null; servedName: string } | null;
+  /** Adapters whose serving parity is recorded (serving.parity_checked, measured or skipped): each is checked once. */
+  parityChecked: string[];
   /** The loop's finished runs (replays and audits are not the loop's: they stay on their run streams). */
   runs: Record<string, { nodeId: string; split: Split; purpose: 'eval' | 'rollout' }>;
   usage: Usage;
@@ -106,6 +107,7 @@ export const initialLoopState = (): LoopState => ({
   tried: {},
   training: {},
   served: null,
+  parityChecked: [],
   runs: {},
   usage: { promptTokens: 0, completionTokens: 0, costUsd: null },
   decisions: [],
@@ -259,6 +261,8 @@ export function evolve(state: LoopState, event: StoredEvent): LoopState {
     }
     case 'weights.served':
       return { ...state, served: { adapterId: event.data.adapterId, servedName: event.data.servedName } };
+    case 'serving.parity_checked':
+      return { ...state, parityChecked: [...state.parityChecked, event.data.adapterId] };
     case 'experiment.finished': {
       const { data } = event;
       return { ...state, status: 'finished', finish: { reason: data.reason, bestNodeId: data.bestNodeId, scores: data.scores } };
