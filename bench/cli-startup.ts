@@ -6,16 +6,14 @@
  *   node bin/run-ts.js bench/cli-startup.ts [RUNS]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { experimentCreated, logEvent } from '../tests/support/events.ts';
+import { loadAverageLine, runNode } from './support/process-stats.ts';
 
 const RUNS = Number(process.argv[2] ?? 11);
-const TIME = '/usr/bin/time';
-if (!existsSync(TIME)) throw new Error('needs GNU time at /usr/bin/time for peak RSS (apt-get install time)');
-
 const directory = mkdtempSync(join(tmpdir(), 'sia-cli-startup-'));
 const db = join(directory, 'sia.db');
 const store = openSqliteEventStore(db);
@@ -34,19 +32,9 @@ const commands: Record<string, { args: string[]; env?: Record<string, string> }>
   'sia verify (tsx)': { args: [sia, 'verify', '--db', db], env: { SIA_NO_DIST: '1' } },
 };
 
-/** One run: wall milliseconds (measured here) and peak RSS in MB (GNU time's %M, in KB). */
-function measure(args: string[], env: Record<string, string> = {}): { ms: number; mb: number } {
-  const rssFile = join(directory, 'rss');
-  const started = performance.now();
-  const child = spawnSync(TIME, ['-f', '%M', '-o', rssFile, process.execPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
-  const ms = performance.now() - started;
-  if (child.status !== 0) throw new Error(`${args.join(' ')} exited ${child.status}: ${child.stderr}`);
-  return { ms, mb: Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024 };
-}
-
 const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, [] as { ms: number; mb: number }[]]));
-for (const { args, env } of Object.values(commands)) measure(args, env); // warm the file cache (and tsx's)
-for (let run = 0; run < RUNS; run++) for (const [name, { args, env }] of Object.entries(commands)) samples[name]!.push(measure(args, env));
+for (const { args, env } of Object.values(commands)) runNode(args, env); // warm the file cache (and tsx's)
+for (let run = 0; run < RUNS; run++) for (const [name, { args, env }] of Object.entries(commands)) samples[name]!.push(runNode(args, env));
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (name: string) => median(samples[name]!.map((sample) => sample.ms));
@@ -66,8 +54,4 @@ console.log(`ratio ${(ms('sia verify') / baseline).toFixed(2)} (goal < 3) — si
 console.log(`ratio ${(mb('sia verify') / 80).toFixed(2)} (goal < 1) — sia verify peak RSS / 80 MB (${mb('sia verify').toFixed(1)} MB)`);
 console.log(`ratio ${(ms('sia --help') / baseline).toFixed(2)} (goal < 3) — sia --help / node -e 0, wall time`);
 console.log(`ratio ${(ms('sia verify (tsx)') / ms('sia verify')).toFixed(2)} — sia verify through tsx / as run (what the build saves)`);
-console.log(
-  `load average ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}`,
-);
+console.log(loadAverageLine());

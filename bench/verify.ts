@@ -8,12 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { hash as digest } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARALLEL_FROM_EVENTS, verifyChain } from '../cli/verify-chain.ts';
 import { RAW_COLUMNS } from '../core/store/chain.ts';
 import { openSqliteEventStore } from '../core/store/index.ts';
 import { logEvent } from '../tests/support/events.ts';
+import { loadAverageLine } from './support/process-stats.ts';
 
 const TOTAL = Number(process.argv[2] ?? 200_000);
 if (TOTAL < PARALLEL_FROM_EVENTS) throw new Error(`use at least ${PARALLEL_FROM_EVENTS} events: fewer are checked on one thread`);
@@ -68,9 +69,5 @@ const parallel = median(rates['verify-chain (workers)']!);
 console.log(`ratio ${(parallel / median(rates['raw single-thread loop']!)).toFixed(2)} — chain check with workers / the raw single-thread loop`);
 console.log(`ratio ${(parallel / median(rates['store.verify() (one thread)']!)).toFixed(2)} — chain check with workers / store.verify()`);
 console.log(`ratio ${(parallel / 300_000).toFixed(2)} (goal ≥ 1) — chain check with workers / 300k events/s (${(parallel / 1000).toFixed(0)}k)`);
-console.log(
-  `load average ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}`,
-);
+console.log(loadAverageLine());
 store.close();
