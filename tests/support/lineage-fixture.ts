@@ -6,6 +6,7 @@ import type { Split } from '../../core/events/index.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { EventStore, NewEvent } from '../../core/ports/event-store.ts';
 import { mulberry32 } from '../../core/random.ts';
+import { storeScaffold } from '../../loop/scaffolds.ts';
 import { hex } from './events.ts';
 import { usage, writeRun } from './lineage-runs.ts';
 
@@ -122,8 +123,7 @@ export function writeLineageFixture(store: EventStore, options: LineageFixtureOp
     return scores;
   };
   const propose = (nodeId: string, parent: Current | null, files: Record<string, string>, adapterId: string | null, rationale: string) => {
-    const blobs = Object.fromEntries(Object.entries(files).map(([path, content]) => [path, store.putBlob(content)]));
-    const scaffoldId = sha256Hex(JSON.stringify(Object.entries(blobs).sort()));
+    const { scaffoldId, files: blobs } = storeScaffold(store, { entry: 'solve.mjs', files });
     record({
       id: `${nodeId}-proposed`,
       type: 'scaffold.proposed',

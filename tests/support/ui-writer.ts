@@ -6,6 +6,7 @@ import { diffFiles } from '../../core/diff.ts';
 import type { GateComparison } from '../../core/events/index.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { EventStore, NewEvent } from '../../core/ports/event-store.ts';
+import { storeScaffold } from '../../loop/scaffolds.ts';
 import { hex } from './events.ts';
 
 export const usage = { promptTokens: 120, completionTokens: 8, costUsd: null };
@@ -38,7 +39,7 @@ export function writer(store: EventStore, experimentId: string, taskId: string, 
   return {
     record,
     propose(nodeId, parentId, files, parentFiles, rationale) {
-      const blobs = Object.fromEntries(Object.entries(files).map(([path, content]) => [path, store.putBlob(content)]));
+      const stored = storeScaffold(store, { entry: 'solve.mjs', files });
       record({
         id: `${nodeId}-proposed`,
         type: 'scaffold.proposed',
@@ -46,10 +47,10 @@ export function writer(store: EventStore, experimentId: string, taskId: string, 
           experimentId,
           nodeId,
           parentNodeId: parentId,
-          scaffoldId: sha256Hex(JSON.stringify(Object.entries(blobs).sort())),
+          scaffoldId: stored.scaffoldId,
           parentScaffoldId: null,
           adapterId: null,
-          files: blobs,
+          files: stored.files,
           entry: 'solve.mjs',
           author: parentId ? 'feedback' : 'meta',
           rationale,
