@@ -5,18 +5,21 @@
  * its no-model baseline):
  *   baseline  the ranker's first charge (no policy);
  *   recall@K  the share of holdout cases whose gold charge is among the K shortlisted (the ceiling of any chooser);
- *   policy    the tiny policy (base weights, a fresh r=32 adapter, the session's lr) trained by cross-entropy on the
- *             gold charge of every train case whose gold is shortlisted: every success a reward-driven update could
- *             ever see, without sampling noise; epochs 1–16, the count best on dev;
+ *   policy    the tiny policy (base weights, a fresh r=32 adapter with its case memory, the session's lr) trained by
+ *             cross-entropy on the gold charge of every train case whose gold is shortlisted: every success a
+ *             reward-driven update could ever see, without sampling noise (all of them remembered); epochs 1–16,
+ *             the count best on dev;
  *   memory    the ranker's order plus μ·(tf-idf similarity of the case to the closest train case of that charge),
  *             μ chosen on dev: what the train split teaches per class, kept as a memory instead of weights.
- *   node bin/run-ts.js bench/lawbench-headroom.ts [--seeds 0,1,2,3,4] [--k 3,5]
+ *   node bin/run-ts.js bench/lawbench-headroom.ts [--seeds 0,1,2,3,4] [--k 3,5,20]
  */
 import type { Task, TaskExample } from '../core/ports/task.ts';
 import { completeLossSpec } from '../core/rl/loss-spec.ts';
 import { createAdamState } from '../core/tiny/adam.ts';
 import { createAdapter } from '../core/tiny/adapter.ts';
 import { chatPromptText } from '../core/tiny/choice-context.ts';
+import { memorySimilarities } from '../core/tiny/memory.ts';
+import { prepareMemory } from '../core/tiny/memory-training.ts';
 import { argmax, createBaseWeights, DEFAULT_TINY_CONFIG, encodeChoice, forward } from '../core/tiny/model.ts';
 import { prepareRows, trainStep } from '../core/tiny/training.ts';
 import { DEFAULT_OPTIONS } from '../loop/session.ts';
@@ -26,7 +29,7 @@ import { importScaffold } from './support/scaffold-variants.ts';
 const args = process.argv.slice(2);
 const flag = (name: string) => args[args.indexOf(`--${name}`) + 1];
 const seeds = (args.includes('--seeds') ? flag('seeds') : '0,1,2,3,4').split(',').map(Number);
-const widths = (args.includes('--k') ? flag('k') : '3,5').split(',').map(Number);
+const widths = (args.includes('--k') ? flag('k') : '3,5,20').split(',').map(Number);
 const EPOCHS = [1, 2, 4, 8, 16];
 const MIXES = [0, 0.5, 1, 2, 4, 8, 16];
 
@@ -75,9 +78,16 @@ function policyCeiling(train: Case[], dev: Case[], holdout: Case[]): { epochs: n
       context: { prompt: promptOf(c.facts), candidates: c.candidates },
     }));
   const batch = prepareRows(config, rows, 'cross_entropy');
+  prepareMemory(base, adapter, batch);
   const spec = completeLossSpec({ kind: 'cross_entropy' });
   const settings = { lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1 };
-  const encode = (cases: Case[]) => cases.map((c) => ({ c, input: encodeChoice(config, promptOf(c.facts), c.candidates) }));
+  // Dev and holdout cases see the memory as the policy serves it (no leave-one-out: they were never trained on).
+  const encode = (cases: Case[]) =>
+    cases.map((c) => {
+      const input = encodeChoice(config, promptOf(c.facts), c.candidates);
+      input.memorySims = memorySimilarities(adapter.memory!.store, promptOf(c.facts), c.candidates);
+      return { c, input };
+    });
   const [devInputs, holdoutInputs] = [encode(dev), encode(holdout)];
   const greedy = (inputs: ReturnType<typeof encode>) =>
     inputs.filter(({ c, input }) => c.gold >= 0 && argmax(forward(base, adapter, input).scores) === c.gold).length / inputs.length;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IllegalStateError, IntegrityError, ValidationError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hashing.ts';
 import { adapterTensors, createAdapter, type TinyAdapter } from '../core/tiny/adapter.ts';
+import { addToMemory } from '../core/tiny/memory.ts';
 import { TINY_BASE_MODEL, type TinyModelConfig } from '../core/tiny/model.ts';
 import { seededRandom } from '../core/tiny/random.ts';
 import { readTinyAdapter, writeTinyAdapter } from '../plugins/trainers/adapter-files.ts';
@@ -22,6 +23,7 @@ function trainedLookingAdapter(): TinyAdapter {
   const adapter = createAdapter(config, { rank: 32, alpha: 16, targets: ['bilinear', 'pairwise'], seed: 1 });
   const random = seededRandom(2);
   for (const tensor of adapterTensors(adapter)) for (let i = 0; i < tensor.data.length; i++) tensor.data[i] = random.normal();
+  adapter.memory!.store = addToMemory(adapter.memory!.store, ['事实:甲窃取手机', '事实:乙驾车撞人'], [{ prompt: '事实:甲窃取手机', answer: '盗窃' }]);
   return adapter;
 }
 
@@ -49,13 +51,14 @@ describe('tiny adapter files (PEFT layout)', () => {
     expect([...weights.tensors.keys()].sort()).toEqual([
       'base_model.model.bilinear.lora_A.weight',
       'base_model.model.bilinear.lora_B.weight',
+      'base_model.model.case_memory.gate',
       'base_model.model.pairwise.lora_A.weight',
       'base_model.model.pairwise.lora_B.weight',
       'base_model.model.value_head.bias',
       'base_model.model.value_head.weight',
     ]);
     expect(weights.tensors.get('base_model.model.bilinear.lora_B.weight')!.shape).toEqual([32, 24]);
-    for (const name of ['adapter_config.json', 'adapter_model.safetensors', 'metrics.jsonl']) {
+    for (const name of ['adapter_config.json', 'adapter_model.safetensors', 'case_memory.json', 'metrics.jsonl']) {
       expect(manifest.files[name]).toBe(sha256Hex(readFileSync(join(dir, name))));
     }
     expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))).toEqual(manifest);
@@ -65,9 +68,10 @@ describe('tiny adapter files (PEFT layout)', () => {
     adapterTensors(loaded.adapter).forEach((tensor, t) => {
       expect(Array.from(tensor.data)).toEqual(Array.from(Float32Array.from(adapterTensors(adapter)[t].data)));
     });
+    expect(loaded.adapter.memory!.store).toEqual(adapter.memory!.store);
   });
 
-  it.each(['adapter_model.safetensors', 'adapter_config.json', 'metrics.jsonl'])('refuses a changed %s, naming it', (file) => {
+  it.each(['adapter_model.safetensors', 'adapter_config.json', 'case_memory.json', 'metrics.jsonl'])('refuses a changed %s, naming it', (file) => {
     const dir = join(root, 'policy-v0001');
     write(dir);
     const path = join(dir, file);

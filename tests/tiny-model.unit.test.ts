@@ -86,7 +86,8 @@ describe('tiny policy forward pass', () => {
 });
 
 describe('tiny policy gradients', () => {
-  const input = encodeChoice(config, prompt, candidates);
+  // Memory similarities make the gate's gradient non-zero, so every tensor is checked.
+  const input = { ...encodeChoice(config, prompt, candidates), memorySims: Float64Array.from(candidates, (_, j) => 0.2 * j) };
 
   for (const [chosen, temperature] of [
     [0, 1],
@@ -123,7 +124,7 @@ describe('tiny policy gradients', () => {
         }
         expect(Math.abs(analyticTensors[t].data[largest])).toBeGreaterThan(1e-4);
       });
-      expect(checked).toBe(6 * 7);
+      expect(checked).toBe(7 * 7);
     });
   }
 });

@@ -1,16 +1,19 @@
 /**
- * The tiny policy's LoRA adapter: low-rank deltas B·A·(α/r) on its two matrices plus a value head for PPO+GAE.
+ * The tiny policy's LoRA adapter: low-rank deltas B·A·(α/r) on its two matrices, a value head for PPO+GAE and the
+ * case memory (core/tiny/memory.ts) with its gate.
  * Tensor names and shapes follow PEFT (`base_model.model.<module>.lora_A.weight` is r×in, `lora_B` out×r), so
  * the same files load in the TS policy and in any PEFT tooling.
  */
 import { ValidationError } from '../errors.ts';
 import { PAIR_DIMS } from './features.ts';
+import { type CaseMemory, emptyMemory } from './memory.ts';
 import type { TinyModelConfig } from './model.ts';
 import { seededRandom } from './random.ts';
 
 export const LORA_TARGETS = ['bilinear', 'pairwise'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 export const VALUE_HEAD = 'value_head';
+export const MEMORY_GATE = 'base_model.model.case_memory.gate';
 
 export interface LoraModule {
   target: LoraTarget;
@@ -29,6 +32,8 @@ export interface TinyAdapter {
   /** V(prompt) = valueWeight·φ + valueBias. */
   valueWeight: Float64Array;
   valueBias: Float64Array;
+  /** The case memory and its gate; null for adapters written before the memory existed (they load unchanged). */
+  memory: { gate: Float64Array; store: CaseMemory } | null;
 }
 
 export interface NamedTensor {
@@ -74,7 +79,13 @@ export function createAdapter(config: TinyModelConfig, options: AdapterOptions):
     const A = new Float64Array(rank * inDim).map(() => (2 * random.next() - 1) * bound);
     return { target, rank, inDim, outDim, A, B: new Float64Array(outDim * rank) };
   });
-  return { alpha: options.alpha, modules, valueWeight: new Float64Array(config.promptDims), valueBias: new Float64Array(1) };
+  return {
+    alpha: options.alpha,
+    modules,
+    valueWeight: new Float64Array(config.promptDims),
+    valueBias: new Float64Array(1),
+    memory: { gate: new Float64Array(1), store: emptyMemory() },
+  };
 }
 
 export function zerosLike(adapter: TinyAdapter): TinyAdapter {
@@ -83,6 +94,7 @@ export function zerosLike(adapter: TinyAdapter): TinyAdapter {
     modules: adapter.modules.map((m) => ({ ...m, A: new Float64Array(m.A.length), B: new Float64Array(m.B.length) })),
     valueWeight: new Float64Array(adapter.valueWeight.length),
     valueBias: new Float64Array(1),
+    memory: adapter.memory && { gate: new Float64Array(1), store: adapter.memory.store },
   };
 }
 
@@ -97,11 +109,20 @@ export function adapterTensors(adapter: TinyAdapter): NamedTensor[] {
   }
   tensors.push({ name: `base_model.model.${VALUE_HEAD}.weight`, shape: [1, adapter.valueWeight.length], data: adapter.valueWeight });
   tensors.push({ name: `base_model.model.${VALUE_HEAD}.bias`, shape: [1], data: adapter.valueBias });
+  if (adapter.memory) tensors.push({ name: MEMORY_GATE, shape: [1], data: adapter.memory.gate });
   return tensors;
 }
 
-/** Rebuilds an adapter from named tensors (the inverse of adapterTensors), checking every shape against the model. */
-export function adapterFromTensors(config: TinyModelConfig, alpha: number, tensors: Map<string, { shape: number[]; data: Float64Array }>): TinyAdapter {
+/**
+ * Rebuilds an adapter from named tensors (the inverse of adapterTensors), checking every shape against the model.
+ * `store` is the case memory read beside the tensors (null when the adapter has none).
+ */
+export function adapterFromTensors(
+  config: TinyModelConfig,
+  alpha: number,
+  tensors: Map<string, { shape: number[]; data: Float64Array }>,
+  store: CaseMemory | null = null,
+): TinyAdapter {
   const take = (name: string, shape: number[] | null): { shape: number[]; data: Float64Array } => {
     const tensor = tensors.get(name);
     if (!tensor) throw new ValidationError('missing from adapter_model.safetensors', name);
@@ -123,5 +144,7 @@ export function adapterFromTensors(config: TinyModelConfig, alpha: number, tenso
   }
   const valueWeight = take(`base_model.model.${VALUE_HEAD}.weight`, [1, config.promptDims]).data;
   const valueBias = take(`base_model.model.${VALUE_HEAD}.bias`, [1]).data;
-  return { alpha, modules, valueWeight, valueBias };
+  if (tensors.has(MEMORY_GATE) !== (store !== null)) throw new ValidationError('the memory gate and the case memory come together', MEMORY_GATE);
+  const memory = store && { gate: take(MEMORY_GATE, [1]).data, store };
+  return { alpha, modules, valueWeight, valueBias, memory };
 }

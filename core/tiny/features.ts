@@ -78,7 +78,7 @@ function trigramsOf(text: string): string[] {
 }
 
 /** FNV-1a; the top bit of a second mix gives the sign so collisions cancel on average instead of piling up. */
-function hashFeature(feature: string): number {
+export function hashFeature(feature: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < feature.length; i++) hash = Math.imul(hash ^ feature.charCodeAt(i), 0x01000193);
   return hash >>> 0;

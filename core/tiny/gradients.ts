@@ -2,7 +2,7 @@
  * Backpropagation through the tiny policy. The losses (core/rl/loss.ts) give dL/dlogprob and dL/dvalue per row;
  * here they flow into the adapter:
  *   dlogπ(k)/dscore_j = (1[j=k] − π_j)/T
- *   dscore_j/dB = s·φ ⊗ (A x_j),   dscore_j/dA = s·(Bᵀφ) ⊗ x_j,   dV/dh = φ, dV/db = 1
+ *   dscore_j/dB = s·φ ⊗ (A x_j),   dscore_j/dA = s·(Bᵀφ) ⊗ x_j,   dscore_j/dg = sim_j,   dV/dh = φ, dV/db = 1
  * Sums over candidates are taken first (v = Σ_j g_j x_j), so one row costs O(nnz(φ)·r + r·in) plus a pass over the
  * candidates' sparse features.
  */
@@ -53,6 +53,8 @@ export function accumulateGradients(
         for (let k = 0; k < module.rank; k++) gradient.B[row + k] += factor * projectedSum[k];
       }
     });
+    const sims = input.memorySims;
+    if (gradients.memory && sims) gradients.memory.gate[0] += scoreWeights.reduce((sum, weight, j) => sum + weight * sims[j], 0);
   }
   if (weightValue !== 0) {
     for (let n = 0; n < phi.indices.length; n++) gradients.valueWeight[phi.indices[n]] += weightValue * phi.values[n];

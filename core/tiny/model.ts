@@ -1,8 +1,9 @@
 /**
  * The tiny policy: a real, differentiable model of guided choice.
- *   score(p, c) = φ(p)ᵀ (W₀ + s·B_W A_W) ψ(c) + φ(p)ᵀ (M₀ + s·B_M A_M) π(p, c),   s = α/r
+ *   score(p, c) = φ(p)ᵀ (W₀ + s·B_W A_W) ψ(c) + φ(p)ᵀ (M₀ + s·B_M A_M) π(p, c) + g·sim(p, c),   s = α/r
  *   π(choice) = softmax(score / temperature),   V(p) = hᵀφ(p) + b
- * W₀ and M₀ are frozen and derived from the seed; only the adapter (A, B, value head) trains.
+ * W₀ and M₀ are frozen and derived from the seed; only the adapter (A, B, value head, memory gate g) trains. sim is
+ * the adapter's case memory (core/tiny/memory.ts), computed by whoever encodes the choice with that adapter.
  */
 import { ValidationError } from '../errors.ts';
 import { logSumExp } from '../rl/numeric.ts';
@@ -44,6 +45,8 @@ export function createBaseWeights(config: TinyModelConfig): BaseWeights {
 export interface ChoiceInput {
   prompt: PromptView;
   candidates: CandidateView[];
+  /** sim(p, c) per candidate from the adapter's case memory; absent without one. */
+  memorySims?: Float64Array;
 }
 
 export function encodeChoice(config: TinyModelConfig, prompt: string, candidates: readonly string[], cache?: CandidateCache): ChoiceInput {
@@ -133,6 +136,8 @@ export function forward(base: BaseWeights, adapter: TinyAdapter | null, input: C
     for (let f = 0; f < PAIR_DIMS; f++) score += rows.pairwise[f] * candidate.pair[f];
     scores[j] = score;
   });
+  const gate = adapter?.memory?.gate[0] ?? 0;
+  if (gate !== 0 && input.memorySims) for (let j = 0; j < scores.length; j++) scores[j] += gate * input.memorySims[j];
   const value = adapter ? sparseDot(adapter.valueWeight, phi) + adapter.valueBias[0] : 0;
   const logprobs = logSoftmax(scores.map((score) => score / temperature));
   return { scores, logprobs, value, temperature, promptProjections };

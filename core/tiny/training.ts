@@ -16,6 +16,9 @@ export interface EncodedChoice {
   input: ChoiceInput;
   chosen: number;
   temperature: number;
+  /** The prompt and candidates as sent: the case memory keys on these. */
+  prompt: string;
+  candidates: string[];
 }
 
 export type PreparedRow =
@@ -31,7 +34,13 @@ function encodeSide(
 ): EncodedChoice {
   const parsed = parseChoiceContext(context, `${field}.context`);
   const input = encodeChoice(config, parsed.prompt, parsed.candidates, cache);
-  return { input, chosen: chosenIndex(tokens, parsed.candidates.length, field), temperature: parsed.temperature };
+  return {
+    input,
+    chosen: chosenIndex(tokens, parsed.candidates.length, field),
+    temperature: parsed.temperature,
+    prompt: parsed.prompt,
+    candidates: parsed.candidates,
+  };
 }
 
 const NEEDS_ADVANTAGES = new Set<string>(['is', 'ppo_clip', 'cispo']);

@@ -11,6 +11,7 @@ import { sha256Hex } from '../../core/hashing.ts';
 import type { AdapterManifest } from '../../core/ports/trainer.ts';
 import { adapterFromTensors, adapterTensors, type TinyAdapter, VALUE_HEAD } from '../../core/tiny/adapter.ts';
 import { TINY_BASE_MODEL, type TinyModelConfig, tinyBaseRevision } from '../../core/tiny/model.ts';
+import { decodeMemory, encodeMemory, MEMORY_FILE } from './memory-file.ts';
 import { decodeSafetensors, encodeSafetensors, type Tensor } from './safetensors.ts';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
@@ -106,6 +107,7 @@ export function writeTinyAdapter(dir: string, write: TinyAdapterWrite): AdapterM
     [ADAPTER_CONFIG_FILE]: `${JSON.stringify(peftConfig(write), null, 2)}\n`,
     [ADAPTER_WEIGHTS_FILE]: weights,
   };
+  if (write.adapter.memory) files[MEMORY_FILE] = encodeMemory(write.adapter.memory.store);
   if (write.metrics) files[METRICS_FILE] = `${write.metrics.map((line) => JSON.stringify(line)).join('\n')}\n`;
   return writeAdapterDir(dir, files, { ...write.manifest, base_model: TINY_BASE_MODEL, base_revision: tinyBaseRevision(write.modelConfig) });
 }
@@ -132,5 +134,7 @@ export function readTinyAdapter(dir: string, modelConfig: TinyModelConfig): Load
     throw new ValidationError('needs peft_type "LORA", numeric r and lora_alpha', `${dir}/${ADAPTER_CONFIG_FILE}`);
   }
   const decoded = decodeSafetensors(readFileSync(join(dir, ADAPTER_WEIGHTS_FILE)), `${dir}/${ADAPTER_WEIGHTS_FILE}`);
-  return { manifest, adapter: adapterFromTensors(modelConfig, config.lora_alpha, decoded.tensors), rank: config.r };
+  const memoryPath = join(dir, MEMORY_FILE);
+  const memory = MEMORY_FILE in manifest.files ? decodeMemory(readFileSync(memoryPath, 'utf8'), memoryPath) : null;
+  return { manifest, adapter: adapterFromTensors(modelConfig, config.lora_alpha, decoded.tensors, memory), rank: config.r };
 }

@@ -11,6 +11,7 @@ import { sha256Hex } from '../../core/hashing.ts';
 import type { AdapterManifest, Trainer, TrainerStatus, TrainJob, TrainRow } from '../../core/ports/trainer.ts';
 import { createAdamState } from '../../core/tiny/adam.ts';
 import { createAdapter, resolveTargets, type TinyAdapter } from '../../core/tiny/adapter.ts';
+import { prepareMemory } from '../../core/tiny/memory-training.ts';
 import { createBaseWeights, DEFAULT_TINY_CONFIG, TINY_BASE_MODEL, type TinyModelConfig, tinyBaseRevision } from '../../core/tiny/model.ts';
 import { deriveSeed, seededRandom, shuffled } from '../../core/tiny/random.ts';
 import { type PreparedRow, prepareRows, trainStep } from '../../core/tiny/training.ts';
@@ -109,6 +110,7 @@ export function createTinyTrainer(options: TinyTrainerOptions = {}): Trainer {
 
   async function run(handle: string, job: TrainJob, prepared: PreparedRow[], adapter: TinyAdapter, parent: string | null): Promise<void> {
     await yieldToEventLoop(); // submit returns before the first step runs
+    prepareMemory(base, adapter, prepared);
     const adam = createAdamState(adapter);
     const random = seededRandom(deriveSeed(job.optim.seed, 'minibatches'));
     const totalSteps = job.optim.epochs * Math.min(job.optim.minibatches, prepared.length);
