@@ -3,7 +3,7 @@
  * leave-one-out similarities every row is trained with, and the gate's line search.
  */
 import type { TinyAdapter } from './adapter.ts';
-import { addToMemory, type CaseMemory, memorySimilarities } from './memory.ts';
+import { addToMemory, type CaseMemory, memorySimilarities, promptHash } from './memory.ts';
 import { type BaseWeights, forward } from './model.ts';
 import type { EncodedChoice, PreparedRow } from './training.ts';
 
@@ -40,32 +40,38 @@ export function attachMemory(prepared: PreparedRow[], memory: CaseMemory): void 
 }
 
 /**
- * Grows the adapter's case memory from a job's rows and gives every row its leave-one-out similarities. The gate is
- * fitted when the memory starts; later jobs start from a LoRA that already learned their prompts, which hides what
- * the memory adds on new prompts, so they keep the parent's gate (and train it like any weight).
+ * Grows the adapter's case memory from a job's rows and gives every row its leave-one-out similarities, then fits the
+ * gate on the rows of prompts the memory had no answer for before this job: the starting LoRA was never rewarded on
+ * those, so they show what the memory adds on new prompts (on the others the LoRA already learned the answer, which
+ * would talk the gate down).
  */
 export function prepareMemory(base: BaseWeights, adapter: TinyAdapter, prepared: PreparedRow[]): void {
   if (!adapter.memory) return;
-  const fresh = adapter.memory.store.entries.length === 0;
+  const known = new Set(adapter.memory.store.entries.map((entry) => promptHash(entry.prompt)));
   adapter.memory.store = rememberRows(adapter.memory.store, prepared);
   attachMemory(prepared, adapter.memory.store);
-  if (fresh) fitMemoryGate(base, adapter, prepared);
+  fitMemoryGate(
+    base,
+    adapter,
+    prepared.filter((item) => item.kind === 'sequence' && !known.has(promptHash(item.choice.prompt))),
+  );
 }
 
 const GATE_GRID = [0, 0.5, 1, 2, 4, 8, 16, 32];
 
 /**
- * The memory gate at which the starting adapter gives the remembered answers (best-rewarded rows) the highest
- * leave-one-out log-likelihood: a line search before the gradient steps, which then move it like any weight
- * (Adam moves a scalar by about lr per step, too slowly to find its scale alone).
+ * The memory gate at which the starting adapter gives the rewarded answers of `prepared` the highest leave-one-out
+ * log-likelihood: a line search before the gradient steps, which then move it like any weight (Adam moves a scalar
+ * by about lr per step, too slowly to find its scale alone). Without a rewarded row the gate stays as it is.
  */
 export function fitMemoryGate(base: BaseWeights, adapter: TinyAdapter, prepared: PreparedRow[]): number {
   const memory = adapter.memory;
-  if (!memory || memory.store.entries.length === 0) return 0;
+  if (!memory) return 0;
   const remembered = prepared.flatMap((item) => {
     if (item.kind !== 'sequence' || !(item.row.reward > 0)) return [];
     return [item.choice];
   });
+  if (remembered.length === 0 || memory.store.entries.length === 0) return memory.gate[0];
   let best = { gate: 0, logLikelihood: -Infinity };
   for (const gate of GATE_GRID) {
     memory.gate[0] = gate;
