@@ -4,14 +4,15 @@
  * Per seed, with the reference scaffold's ranker (overlap × weighting, the config best on dev, as bench/levers.ts picks
  * its no-model baseline):
  *   baseline  the ranker's first charge (no policy);
- *   recall@K  the share of holdout cases whose gold charge is among the K shortlisted (the ceiling of any chooser);
+ *   recall@K  the share of holdout cases whose gold charge is among the K shortlisted (the ceiling of any chooser;
+ *             K = 0 offers every train charge, in class-list order, as the reference scaffold does);
  *   policy    the tiny policy (base weights, a fresh r=32 adapter with its case memory, the session's lr) trained by
  *             cross-entropy on the gold charge of every train case whose gold is shortlisted: every success a
  *             reward-driven update could ever see, without sampling noise (all of them remembered); epochs 1–16,
  *             the count best on dev;
- *   memory    the ranker's order plus μ·(tf-idf similarity of the case to the closest train case of that charge),
- *             μ chosen on dev: what the train split teaches per class, kept as a memory instead of weights.
- *   node bin/run-ts.js bench/lawbench-headroom.ts [--seeds 0,1,2,3,4] [--k 3,5,20]
+ *   memory    the shortlist's order plus μ·(tf-idf similarity of the case to the closest train case of that charge),
+ *             μ chosen on dev, no policy: a nearest-neighbour memory alone (with K = 0 the order is the class list's).
+ *   node bin/run-ts.js bench/lawbench-headroom.ts [--seeds 0,1,2,3,4] [--k 3,5,20,0]
  */
 import type { Task, TaskExample } from '../core/ports/task.ts';
 import { completeLossSpec } from '../core/rl/loss-spec.ts';
@@ -29,7 +30,7 @@ import { importScaffold } from './support/scaffold-variants.ts';
 const args = process.argv.slice(2);
 const flag = (name: string) => args[args.indexOf(`--${name}`) + 1];
 const seeds = (args.includes('--seeds') ? flag('seeds') : '0,1,2,3,4').split(',').map(Number);
-const widths = (args.includes('--k') ? flag('k') : '3,5,20').split(',').map(Number);
+const widths = (args.includes('--k') ? flag('k') : '3,5,20,0').split(',').map(Number);
 const EPOCHS = [1, 2, 4, 8, 16];
 const MIXES = [0, 0.5, 1, 2, 4, 8, 16];
 
@@ -171,7 +172,9 @@ for (const width of widths) {
     }
     const overrides = { shortlist: width, ...chosen!.ranker };
     const [train, dev, holdout] = await Promise.all([splits.train, splits.dev, splits.holdout].map((examples) => shortlisted(task, seed, overrides, examples)));
-    const baseline = holdout.filter((c) => c.gold === 0).length / holdout.length;
+    // The ranker's first charge, whatever the width (a width of 0 offers every charge in class-list order).
+    const firsts = await shortlisted(task, seed, { shortlist: 1, ...chosen!.ranker }, splits.holdout);
+    const baseline = firsts.filter((c) => c.gold === 0).length / firsts.length;
     const recall = holdout.filter((c) => c.gold >= 0).length / holdout.length;
     const policy = policyCeiling(train, dev, holdout);
     const memory = memoryMix(train, dev, holdout, goldCharges);
