@@ -1,37 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventStore } from '../core/ports/event-store.ts';
-import { openSqliteEventStore } from '../core/store/index.ts';
-import { createApp } from '../server/app.ts';
-import { readOnlyView } from '../server/read-model.ts';
 import { AuditBody, EventsPage, ExperimentDetail, ExperimentList, LineageBody, LineagePage, NodeDetail, StepsPage } from '../server/schemas.ts';
-import { evaluationRecorded, experimentCreated, logEvent, runFinished, runStarted } from './support/events.ts';
-import { type LineageFixture, scaffoldSource, writeLineageFixture } from './support/lineage-fixture.ts';
+import { type ApiFixture, openApiFixture } from './support/api-fixture.ts';
+import { evaluationRecorded, logEvent, runFinished, runStarted } from './support/events.ts';
+import { type LineageFixture, scaffoldSource } from './support/lineage-fixture.ts';
 
-let directory: string;
+let api: ApiFixture;
 let store: EventStore;
 let fixture: LineageFixture;
 let app: Hono;
-const get = async (path: string, init?: RequestInit) => {
-  const response = await app.request(path, init);
-  return { status: response.status, body: (await response.json()) as Record<string, any>, response };
-};
+const get = (path: string, init?: RequestInit) => api.get(path, init);
 
 beforeAll(() => {
-  directory = mkdtempSync(join(tmpdir(), 'sia-server-api-'));
-  store = openSqliteEventStore(join(directory, 'sia.db'));
-  fixture = writeLineageFixture(store, { iterations: 7, examplesPerRun: 3, adapterDir: join(directory, 'adapters') });
-  store.append('experiment-unaudited', [experimentCreated('unaudited')]);
-  app = createApp({ store });
+  api = openApiFixture();
+  ({ store, fixture, app } = api);
 });
-afterAll(() => {
-  store.close();
-  rmSync(directory, { recursive: true, force: true });
-});
+afterAll(() => api.close());
 
 describe('lineage API through app.request()', () => {
   it('lists experiments and shows one with its settings', async () => {
@@ -195,86 +181,6 @@ describe('request validation and errors', () => {
       expect([path, status]).toEqual([path, 404]);
       expect(body.message).toMatch(/nope|nowhere/);
     }
-  });
-});
-
-describe('the API cannot write to the log', () => {
-  it('refuses every writing method and leaves the log as it was', async () => {
-    const head = store.head();
-    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-      for (const path of ['/api/experiments', `/api/experiments/${fixture.experimentId}`, '/api/events', '/']) {
-        const response = await app.request(path, { method, body: '{}', headers: { 'content-type': 'application/json' } });
-        expect([method, path, response.status]).toEqual([method, path, 405]);
-      }
-    }
-    expect(store.head()).toBe(head);
-    expect(store.verify().ok).toBe(true);
-  });
-
-  it('hands routes a view whose writing methods throw', () => {
-    const view = readOnlyView(store);
-    expect(() => view.append('x', [experimentCreated('x')])).toThrow(/read-only/);
-    expect(() => view.putBlob('x')).toThrow(/read-only/);
-    expect(() => view.saveCheckpoint('lineage@1', 1, '{}')).toThrow(/read-only/);
-  });
-});
-
-describe('auth, host guard, gateway mount, OpenAPI', () => {
-  it('needs the bearer token on every route when one is set, and trades ?token= for a cookie on /', async () => {
-    const gateway = new Hono().get('/models', (c) => c.json({ data: [{ id: 'policy' }] }));
-    const secured = createApp({ store, token: 's3cret', gateway });
-    for (const path of ['/api/experiments', '/', '/ui/app.js', '/api/openapi.json', '/v1/models']) {
-      expect((await secured.request(path)).status).toBe(401);
-      expect((await secured.request(path, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-      expect((await secured.request(path, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
-    }
-    const exchange = await secured.request('/?token=s3cret');
-    expect(exchange.status).toBe(303);
-    const cookie = exchange.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/HttpOnly/i);
-    expect((await secured.request('/api/experiments', { headers: { cookie: cookie.split(';')[0] } })).status).toBe(200);
-  });
-
-  it('without a token, refuses Host headers that are not loopback (DNS rebinding)', async () => {
-    expect((await app.request('/api/experiments', { headers: { host: 'evil.example:4600' } })).status).toBe(403);
-    expect((await app.request('/api/experiments', { headers: { host: '127.0.0.1:4600' } })).status).toBe(200);
-  });
-
-  it('describes every contract route with the zod types in /api/openapi.json', async () => {
-    const { body } = await get('/api/openapi.json');
-    expect(body.openapi).toBe('3.1.0');
-    const contract = [
-      '/api/experiments',
-      '/api/experiments/{id}',
-      '/api/experiments/{id}/lineage',
-      '/api/nodes/{id}',
-      '/api/runs/{id}/steps',
-      '/api/events',
-      '/api/events/stream',
-      '/api/experiments/{id}/audit',
-      '/api/experiments/{id}/metric',
-      '/api/runs/{id}/items',
-      '/api/experiments/{id}/audit-status',
-      '/api/openapi.json',
-      '/',
-    ];
-    expect(Object.keys(body.paths).sort()).toEqual(contract.sort());
-    const lineage = body.paths['/api/experiments/{id}/lineage'].get;
-    expect(lineage.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'at', 'limit', 'page_token', 'view']);
-    const [compact, whole] = lineage.responses[200].content['application/json'].schema.anyOf;
-    expect(compact.properties).toHaveProperty('next_page_token');
-    expect(whole.properties.nodes.items.properties).toHaveProperty('rationale');
-    expect(body.paths['/api/events/stream'].get.parameters.map((p: { name: string }) => p.name)).toContain('Last-Event-ID');
-  });
-
-  it('serves the UI files with a policy that allows no other origin', async () => {
-    const page = await app.request('/');
-    expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
-    const html = await page.text();
-    expect(html).not.toMatch(/https?:\/\//);
-    expect((await app.request('/ui/tree.js')).status).toBe(200);
-    expect((await app.request('/ui/..%2Fapp.ts')).status).toBe(404);
   });
 });
 
