@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors.ts';
 import type { SequenceRow } from '../core/ports/trainer.ts';
-import { createAdapter } from '../core/tiny/adapter.ts';
+import { adapterFromTensors, adapterTensors, createAdapter, MEMORY_GATE } from '../core/tiny/adapter.ts';
 import { addToMemory, emptyMemory, memorySimilarities } from '../core/tiny/memory.ts';
 import { attachMemory, fitMemoryGate, rememberRows } from '../core/tiny/memory-training.ts';
 import { createBaseWeights, type TinyModelConfig } from '../core/tiny/model.ts';
@@ -83,6 +83,17 @@ describe('case memory', () => {
     broken.df[0] = [99999, 1];
     expect(() => decodeMemory(JSON.stringify(broken), 'dir/case_memory.json')).toThrow(ValidationError);
     expect(() => decodeMemory(JSON.stringify(broken), 'dir/case_memory.json')).toThrow(/dir\/case_memory.json.*slot below 4096/);
+  });
+});
+
+describe('case memory in adapters', () => {
+  it('refuses a gate without a memory, and a memory without its gate, naming the gate tensor', () => {
+    const adapter = createAdapter(config, { rank: 4, alpha: 4, targets: ['pairwise'], seed: 1 });
+    const tensors = new Map(adapterTensors(adapter).map((tensor) => [tensor.name, tensor]));
+    expect(() => adapterFromTensors(config, 4, tensors, null)).toThrow(/case_memory.gate.*no case memory/);
+    tensors.delete(MEMORY_GATE);
+    expect(() => adapterFromTensors(config, 4, tensors, remembered())).toThrow(/case_memory.gate.*both or neither/);
+    expect(adapterFromTensors(config, 4, tensors, null).memory).toBeNull();
   });
 });
 

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntegrityError, ValidationError } from '../core/errors.ts';
 import type { ChatRequest } from '../core/ports/policy-model.ts';
+import { createAdapter } from '../core/tiny/adapter.ts';
+import { chatPromptText } from '../core/tiny/choice-context.ts';
+import { addToMemory } from '../core/tiny/memory.ts';
+import { DEFAULT_TINY_CONFIG } from '../core/tiny/model.ts';
 import { createTinyPolicy } from '../plugins/providers/tiny-policy.ts';
+import { writeTinyAdapter } from '../plugins/trainers/adapter-files.ts';
 import { createTinyTrainer } from '../plugins/trainers/tiny.ts';
 import { crossEntropyRows, makeChoiceItems, makeJob } from './support/tiny-data.ts';
 
@@ -73,6 +78,32 @@ describe('tiny policy provider', () => {
     await policy.useAdapter(null);
     expect(policy.adapterId).toBeNull();
     expect(await policy.chat({ ...request, temperature: 0 })).toEqual(before);
+  });
+
+  it('answers from its case memory: a prompt close to a remembered one gets the remembered answer', async () => {
+    const remembered = chatPromptText([request.messages[0], { role: 'user', content: '被告人在超市盗窃财物后逃跑。' }]);
+    const other = chatPromptText([request.messages[0], { role: 'user', content: '被告人驾驶机动车撞伤行人。' }]);
+    const withGate = (gate: number) => {
+      const adapter = createAdapter(DEFAULT_TINY_CONFIG, { rank: 4, alpha: 4, targets: ['pairwise'], seed: 1 });
+      // The remembered answer is deliberately not the one the words point to: only the memory can pick it.
+      adapter.memory!.store = addToMemory(adapter.memory!.store, [remembered, other], [{ prompt: remembered, answer: '诈骗罪' }]);
+      adapter.memory!.gate[0] = gate;
+      const dir = join(root, `memory-gate-${gate}`);
+      writeTinyAdapter(dir, {
+        adapter,
+        modelConfig: DEFAULT_TINY_CONFIG,
+        rank: 4,
+        manifest: { adapter_id: `memory-gate-${gate}`, job_id: 'memory', parent_adapter: null, algorithm: 'cross_entropy', steps: 0 },
+      });
+      return { adapterId: `memory-gate-${gate}`, dir };
+    };
+    const policy = createTinyPolicy();
+    await policy.useAdapter(withGate(0));
+    const off = await policy.chat({ ...request, temperature: 0 });
+    expect(off.content).not.toBe('诈骗罪');
+    await policy.useAdapter(withGate(16));
+    const on = await policy.chat({ ...request, temperature: 0 });
+    expect(on.content).toBe('诈骗罪');
   });
 
   it('refuses a tampered adapter and one named differently', async () => {

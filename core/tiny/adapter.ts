@@ -144,7 +144,14 @@ export function adapterFromTensors(
   }
   const valueWeight = take(`base_model.model.${VALUE_HEAD}.weight`, [1, config.promptDims]).data;
   const valueBias = take(`base_model.model.${VALUE_HEAD}.bias`, [1]).data;
-  if (tensors.has(MEMORY_GATE) !== (store !== null)) throw new ValidationError('the memory gate and the case memory come together', MEMORY_GATE);
+  if (tensors.has(MEMORY_GATE) !== (store !== null)) {
+    throw new ValidationError(
+      store
+        ? 'is missing while the adapter has a case memory; an adapter carries both or neither'
+        : 'is set but the adapter has no case memory (case_memory.json)',
+      MEMORY_GATE,
+    );
+  }
   const memory = store && { gate: take(MEMORY_GATE, [1]).data, store };
   return { alpha, modules, valueWeight, valueBias, memory };
 }

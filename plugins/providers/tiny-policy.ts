@@ -44,7 +44,8 @@ export function createTinyPolicy(options: TinyPolicyOptions = {}): PolicyModel {
     if (!(temperature >= 0)) throw new ValidationError('must be ≥ 0', 'temperature');
     const prompt = chatPromptText(request.messages);
     const input = encodeChoice(config, prompt, candidates, candidateCache);
-    if (adapter?.memory) input.memorySims = memorySimilarities(adapter.memory.store, prompt, candidates);
+    // A gate of 0 (the memory did not help on its train prompts) makes the lookup moot.
+    if (adapter?.memory && adapter.memory.gate[0] !== 0) input.memorySims = memorySimilarities(adapter.memory.store, prompt, candidates);
     // Greedy at temperature 0, reporting the temperature-1 logprob of the argmax (what training sees).
     const pass = forward(base, adapter, input, temperature > 0 ? temperature : 1);
     const random = request.seed === null || request.seed === undefined ? unseeded : seededRandom(deriveSeed(request.seed, 'request'));
