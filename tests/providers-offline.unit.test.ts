@@ -187,17 +187,7 @@ describe('offline Feedback-Agent, mode w+h: weights or harness', () => {
     expect(decision.rationale).toMatch(/dpo is not available/);
   });
 
-  const selectorReady = (() => {
-    try {
-      adviseAlgorithm(feedbackContext().rewardStatistics);
-      return true;
-    } catch (error) {
-      console.info(`[offline] selector test skipped: core/rl/selector.ts adviseAlgorithm is not usable yet (${(error as Error).message})`);
-      return false;
-    }
-  })();
-
-  it.skipIf(!selectorReady)('asks the selector when the context carries no advice', () => {
+  it('asks the selector when the context carries no advice', () => {
     const context = feedbackContext({ mode: 'w+h', advice: null, algorithms: [] });
     const decision = decideOffline(context, SAMPLE_KNOBS);
     expect(decision).toMatchObject({ kind: 'weights', algorithm: adviseAlgorithm(context.rewardStatistics).algorithm });
