@@ -1,6 +1,7 @@
 /**
  * Adapter directories in the PEFT layout every sia adapter uses (DESIGN.md, "Trainer contract"):
- *   adapter_config.json, adapter_model.safetensors, metrics.jsonl (optional), manifest.json (sha256 of each file).
+ *   adapter_config.json, adapter_model.safetensors, metrics.jsonl (optional), case_memory.json (tiny adapters with a
+ *   case memory, plugins/trainers/memory-file.ts), manifest.json (sha256 of each file).
  * Writing goes through a temporary sibling directory and a rename, so a crash never leaves half an adapter;
  * reading verifies every hash first and refuses a changed file by name.
  */
