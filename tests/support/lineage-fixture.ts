@@ -1,14 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { diffFiles } from '../../core/diff.ts';
 import type { Split } from '../../core/events/index.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { EventStore, NewEvent } from '../../core/ports/event-store.ts';
 import { mulberry32 } from '../../core/random.ts';
-import { storeScaffold } from '../../loop/scaffolds.ts';
 import { hex } from './events.ts';
 import { usage, writeRun } from './lineage-runs.ts';
+import { scaffoldProposal } from './scaffold-proposal.ts';
 
 /**
  * Writes a whole experiment the way the loop records one (streams `experiment-<id>` and `run-<id>`), through
@@ -123,26 +122,8 @@ export function writeLineageFixture(store: EventStore, options: LineageFixtureOp
     return scores;
   };
   const propose = (nodeId: string, parent: Current | null, files: Record<string, string>, adapterId: string | null, rationale: string) => {
-    const { scaffoldId, files: blobs } = storeScaffold(store, { entry: 'solve.mjs', files });
-    record({
-      id: `${nodeId}-proposed`,
-      type: 'scaffold.proposed',
-      data: {
-        experimentId,
-        nodeId,
-        parentNodeId: parent?.nodeId ?? null,
-        scaffoldId,
-        parentScaffoldId: parent?.scaffoldId ?? null,
-        adapterId,
-        files: blobs,
-        entry: 'solve.mjs',
-        author: parent ? 'feedback' : 'meta',
-        rationale,
-        diff: parent ? diffFiles(parent.files, files) : '',
-        promptHash: null,
-        operator: parent ? 'edit' : null,
-      },
-    });
+    const { event, scaffoldId } = scaffoldProposal(store, { experimentId, nodeId, parent, files, adapterId, rationale });
+    record(event);
     fixture.nodeIds.push(nodeId);
     return scaffoldId;
   };

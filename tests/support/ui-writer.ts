@@ -2,12 +2,11 @@
  * The event writer behind the web UI's fixtures (tests/support/ui-fixture.ts): an experiment stream with
  * proposals (scaffold files as blobs, diffs against the parent), evaluations, decisions and gate verdicts.
  */
-import { diffFiles } from '../../core/diff.ts';
 import type { GateComparison } from '../../core/events/index.ts';
 import { sha256Hex } from '../../core/hashing.ts';
 import type { EventStore, NewEvent } from '../../core/ports/event-store.ts';
-import { storeScaffold } from '../../loop/scaffolds.ts';
 import { hex } from './events.ts';
+import { scaffoldProposal } from './scaffold-proposal.ts';
 
 export const usage = { promptTokens: 120, completionTokens: 8, costUsd: null };
 export const verifierHash = hex(77);
@@ -36,29 +35,17 @@ export function writer(store: EventStore, experimentId: string, taskId: string, 
       forkOf: null,
     },
   });
+  const scaffoldIds = new Map<string, string>();
   return {
     record,
     propose(nodeId, parentId, files, parentFiles, rationale) {
-      const stored = storeScaffold(store, { entry: 'solve.mjs', files });
-      record({
-        id: `${nodeId}-proposed`,
-        type: 'scaffold.proposed',
-        data: {
-          experimentId,
-          nodeId,
-          parentNodeId: parentId,
-          scaffoldId: stored.scaffoldId,
-          parentScaffoldId: null,
-          adapterId: null,
-          files: stored.files,
-          entry: 'solve.mjs',
-          author: parentId ? 'feedback' : 'meta',
-          rationale,
-          diff: parentFiles ? diffFiles(parentFiles, files) : '',
-          promptHash: null,
-          operator: parentId ? 'edit' : null,
-        },
-      });
+      const parentScaffoldId = parentId === null ? undefined : scaffoldIds.get(parentId);
+      if (parentId !== null && (parentScaffoldId === undefined || parentFiles === null))
+        throw new Error(`fixture: propose ${parentId} (with its files) before ${nodeId}`);
+      const parent = parentId === null ? null : { nodeId: parentId, scaffoldId: parentScaffoldId!, files: parentFiles! };
+      const { event, scaffoldId } = scaffoldProposal(store, { experimentId, nodeId, parent, files, adapterId: null, rationale });
+      scaffoldIds.set(nodeId, scaffoldId);
+      record(event);
     },
     evaluate(nodeId, split, score, runId = `${nodeId}-${split}`) {
       record({
