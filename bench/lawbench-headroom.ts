@@ -19,9 +19,8 @@ import { completeLossSpec } from '../core/rl/loss-spec.ts';
 import { createAdamState } from '../core/tiny/adam.ts';
 import { createAdapter } from '../core/tiny/adapter.ts';
 import { chatPromptText } from '../core/tiny/choice-context.ts';
-import { memorySimilarities } from '../core/tiny/memory.ts';
 import { prepareMemory } from '../core/tiny/memory-training.ts';
-import { argmax, createBaseWeights, DEFAULT_TINY_CONFIG, encodeChoice, forward } from '../core/tiny/model.ts';
+import { argmax, createBaseWeights, DEFAULT_TINY_CONFIG, encodeServedChoice, forward } from '../core/tiny/model.ts';
 import { prepareRows, trainStep } from '../core/tiny/training.ts';
 import { DEFAULT_OPTIONS } from '../loop/session.ts';
 import { loadTask } from '../plugins/tasks/index.ts';
@@ -83,12 +82,7 @@ function policyCeiling(train: Case[], dev: Case[], holdout: Case[]): { epochs: n
   const spec = completeLossSpec({ kind: 'cross_entropy' });
   const settings = { lr, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0, grad_clip: 1 };
   // Dev and holdout cases see the memory as the policy serves it (no leave-one-out: they were never trained on).
-  const encode = (cases: Case[]) =>
-    cases.map((c) => {
-      const input = encodeChoice(config, promptOf(c.facts), c.candidates);
-      input.memorySims = memorySimilarities(adapter.memory!.store, promptOf(c.facts), c.candidates);
-      return { c, input };
-    });
+  const encode = (cases: Case[]) => cases.map((c) => ({ c, input: encodeServedChoice(config, adapter, promptOf(c.facts), c.candidates) }));
   const [devInputs, holdoutInputs] = [encode(dev), encode(holdout)];
   const greedy = (inputs: ReturnType<typeof encode>) =>
     inputs.filter(({ c, input }) => c.gold >= 0 && argmax(forward(base, adapter, input).scores) === c.gold).length / inputs.length;

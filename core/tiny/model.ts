@@ -9,6 +9,7 @@ import { ValidationError } from '../errors.ts';
 import { logSumExp } from '../rl/numeric.ts';
 import { adapterTensors, type LoraModule, loraScale, type TinyAdapter } from './adapter.ts';
 import { type CandidateCache, type CandidateView, encodeCandidates, encodePrompt, PAIR_DIMS, type PromptView, type SparseVector } from './features.ts';
+import { memorySimilarities } from './memory.ts';
 import { deriveSeed, type SeededRandom, seededRandom } from './random.ts';
 
 export interface TinyModelConfig {
@@ -53,6 +54,22 @@ export function encodeChoice(config: TinyModelConfig, prompt: string, candidates
   if (candidates.length === 0) throw new ValidationError('needs at least one candidate', 'guidedChoice');
   const view = encodePrompt(prompt, config.promptDims);
   return { prompt: view, candidates: encodeCandidates(view, candidates, config.candidateDims, cache) };
+}
+
+/**
+ * A choice as served with `adapter`: the memory's similarities attached unless the adapter has no memory or its gate
+ * is 0 (then the lookup would change nothing). Training rows get leave-one-out ones instead (memory-training.ts).
+ */
+export function encodeServedChoice(
+  config: TinyModelConfig,
+  adapter: TinyAdapter | null,
+  prompt: string,
+  candidates: readonly string[],
+  cache?: CandidateCache,
+): ChoiceInput {
+  const input = encodeChoice(config, prompt, candidates, cache);
+  if (adapter?.memory && adapter.memory.gate[0] !== 0) input.memorySims = memorySimilarities(adapter.memory.store, prompt, candidates);
+  return input;
 }
 
 /** What backward needs from forward: Bᵀφ for each LoRA module. */

@@ -8,8 +8,7 @@ import type { AdapterRef, ChatRequest, ChatResponse, PolicyModel } from '../../c
 import type { TinyAdapter } from '../../core/tiny/adapter.ts';
 import { chatPromptText } from '../../core/tiny/choice-context.ts';
 import type { CandidateCache } from '../../core/tiny/features.ts';
-import { memorySimilarities } from '../../core/tiny/memory.ts';
-import { argmax, createBaseWeights, DEFAULT_TINY_CONFIG, encodeChoice, forward, sampleIndex, type TinyModelConfig } from '../../core/tiny/model.ts';
+import { argmax, createBaseWeights, DEFAULT_TINY_CONFIG, encodeServedChoice, forward, sampleIndex, type TinyModelConfig } from '../../core/tiny/model.ts';
 import { deriveSeed, seededRandom } from '../../core/tiny/random.ts';
 import { readTinyAdapter } from '../trainers/adapter-files.ts';
 
@@ -42,10 +41,7 @@ export function createTinyPolicy(options: TinyPolicyOptions = {}): PolicyModel {
     if (!Array.isArray(request.messages) || request.messages.length === 0) throw new ValidationError('needs at least one message', 'messages');
     const temperature = request.temperature ?? 1;
     if (!(temperature >= 0)) throw new ValidationError('must be ≥ 0', 'temperature');
-    const prompt = chatPromptText(request.messages);
-    const input = encodeChoice(config, prompt, candidates, candidateCache);
-    // A gate of 0 (the memory did not help on its train prompts) makes the lookup moot.
-    if (adapter?.memory && adapter.memory.gate[0] !== 0) input.memorySims = memorySimilarities(adapter.memory.store, prompt, candidates);
+    const input = encodeServedChoice(config, adapter, chatPromptText(request.messages), candidates, candidateCache);
     // Greedy at temperature 0, reporting the temperature-1 logprob of the argmax (what training sees).
     const pass = forward(base, adapter, input, temperature > 0 ? temperature : 1);
     const random = request.seed === null || request.seed === undefined ? unseeded : seededRandom(deriveSeed(request.seed, 'request'));
